@@ -1,0 +1,10 @@
+#include "collectors/collectors.h"
+
+namespace node {
+
+// TERN_NODE_COLLECTORS_DONE lists what is implemented; see collectors.h for all.
+void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::Paths& paths) {
+  registerLoadavgCollector(registry, paths);
+}
+
+}  // namespace node

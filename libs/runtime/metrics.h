@@ -1,0 +1,51 @@
+#pragma once
+// The metric model: prometheus-cpp's MetricFamily, built fresh on every scrape
+// (the C++ twin of Go's const metrics), so a vanished device leaves no series.
+
+#include <prometheus/metric_family.h>
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace runtime {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+// What one collector emits in one scrape. Families live in a deque so the
+// references handed out stay valid while more families are added.
+class MetricSink {
+ public:
+  MetricFamily& family(std::string name, std::string help, MetricType type);
+  MetricFamily& gauge(std::string name, std::string help) {
+    return family(std::move(name), std::move(help), MetricType::Gauge);
+  }
+  MetricFamily& counter(std::string name, std::string help) {
+    return family(std::move(name), std::move(help), MetricType::Counter);
+  }
+  MetricFamily& untyped(std::string name, std::string help) {
+    return family(std::move(name), std::move(help), MetricType::Untyped);
+  }
+
+  // One-sample shortcut for a family with a single series.
+  void gauge(std::string name, std::string help, double value, Labels labels = {});
+  void counter(std::string name, std::string help, double value, Labels labels = {});
+
+  // Moves the families out, dropping families that got no sample (node_exporter
+  // never exposes an empty family either).
+  void drainInto(std::vector<MetricFamily>& out);
+  std::size_t size() const { return families_.size(); }
+
+ private:
+  std::deque<MetricFamily> families_;
+};
+
+// Adds one sample to a family, in the field its type uses.
+void addSample(MetricFamily& family, double value, Labels labels = {});
+
+}  // namespace runtime

@@ -1,0 +1,183 @@
+#include "runtime/web_config.h"
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace runtime {
+namespace {
+
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  return base_dir + "/" + path;
+}
+
+[[noreturn]] void fail(const std::string& source, const YAML::Node& node, const std::string& why) {
+  auto mark = node.Mark();
+  if (mark.is_null()) throw WebConfigError(source + ": " + why);
+  throw WebConfigError(source + ":" + std::to_string(mark.line + 1) + ": " + why);
+}
+
+std::string scalar(const std::string& source, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) fail(source, node, key + " must be a string");
+  return node.as<std::string>();
+}
+
+void requireReadable(const std::string& source, const std::string& what, const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw WebConfigError(source + ": cannot read " + what + " " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+WebConfig parseWebConfig(const std::string& yaml_text, const std::string& base_dir,
+                         const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw WebConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  WebConfig config;
+  if (root.IsNull()) return config;
+  if (!root.IsMap()) fail(source, root, "top level must be a mapping");
+
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    if (key == "tls_server_config") {
+      if (value.IsNull()) continue;
+      if (!value.IsMap()) fail(source, value, "tls_server_config must be a mapping");
+      TlsServerConfig tls;
+      for (const auto& field : value) {
+        const std::string name = field.first.as<std::string>();
+        if (name == "cert_file") tls.cert_file = resolve(base_dir, scalar(source, field.second, name));
+        else if (name == "key_file") tls.key_file = resolve(base_dir, scalar(source, field.second, name));
+        else if (name == "client_ca_file") tls.client_ca_file = resolve(base_dir, scalar(source, field.second, name));
+        else if (name == "client_auth_type") tls.client_auth_type = scalar(source, field.second, name);
+        else if (name == "min_version") tls.min_version = scalar(source, field.second, name);
+        else if (name == "max_version") tls.max_version = scalar(source, field.second, name);
+        else if (name == "cipher_suites" || name == "curve_preferences" ||
+                 name == "prefer_server_cipher_suites" || name == "cert" || name == "key" ||
+                 name == "client_allowed_sans")
+          fail(source, field.first, "tls_server_config." + name + " is not supported by this exporter");
+        else
+          fail(source, field.first, "unknown field tls_server_config." + name);
+      }
+      if (tls.cert_file.empty() || tls.key_file.empty())
+        fail(source, value, "tls_server_config needs both cert_file and key_file");
+      static const std::set<std::string> auth_types = {
+          "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",
+          "RequireAndVerifyClientCert"};
+      if (!auth_types.count(tls.client_auth_type))
+        fail(source, value, "invalid client_auth_type " + tls.client_auth_type);
+      if (tls.client_auth_type != "NoClientCert" && tls.client_auth_type != "RequestClientCert" &&
+          tls.client_auth_type != "RequireAnyClientCert" && tls.client_ca_file.empty())
+        fail(source, value, "client_auth_type " + tls.client_auth_type + " needs client_ca_file");
+      static const std::set<std::string> versions = {"TLS10", "TLS11", "TLS12", "TLS13"};
+      if (!versions.count(tls.min_version)) fail(source, value, "unknown min_version " + tls.min_version);
+      if (!tls.max_version.empty() && !versions.count(tls.max_version))
+        fail(source, value, "unknown max_version " + tls.max_version);
+      requireReadable(source, "cert_file", tls.cert_file);
+      requireReadable(source, "key_file", tls.key_file);
+      if (!tls.client_ca_file.empty()) requireReadable(source, "client_ca_file", tls.client_ca_file);
+      config.tls = tls;
+    } else if (key == "basic_auth_users") {
+      if (value.IsNull()) continue;
+      if (!value.IsMap()) fail(source, value, "basic_auth_users must be a mapping");
+      for (const auto& user : value) {
+        std::string name = user.first.as<std::string>();
+        std::string hash = scalar(source, user.second, "basic_auth_users." + name);
+        if (!(hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$")))
+          fail(source, user.second, "basic_auth_users." + name + " must be a bcrypt hash");
+        config.basic_auth_users[name] = hash;
+      }
+    } else if (key == "http_server_config") {
+      if (value.IsNull()) continue;
+      if (!value.IsMap()) fail(source, value, "http_server_config must be a mapping");
+      for (const auto& field : value) {
+        const std::string name = field.first.as<std::string>();
+        if (name == "http2") continue;  // we serve HTTP/1.1 only; accepted so shared files load
+        if (name != "headers") fail(source, field.first, "unknown field http_server_config." + name);
+        if (!field.second.IsMap()) fail(source, field.second, "headers must be a mapping");
+        for (const auto& header : field.second)
+          config.headers[header.first.as<std::string>()] = scalar(source, header.second, "header");
+      }
+    } else {
+      fail(source, entry.first, "unknown field " + key);
+    }
+  }
+  return config;
+}
+
+WebConfig loadWebConfig(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw WebConfigError("cannot read web config " + path + ": " + std::strerror(errno));
+  std::stringstream text;
+  text << file.rdbuf();
+  auto slash = path.rfind('/');
+  std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  return parseWebConfig(text.str(), base_dir, path);
+}
+
+BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users)
+    : users_(std::move(users)) {}
+
+namespace {
+std::string decodeBase64(const std::string& encoded) {
+  std::string out(encoded.size(), '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(encoded.data()),
+                          static_cast<int>(encoded.size()));
+  if (n < 0) return {};
+  // EVP_DecodeBlock counts padding bytes as output; drop them.
+  std::size_t len = static_cast<std::size_t>(n);
+  if (encoded.size() >= 1 && encoded.back() == '=') --len;
+  if (encoded.size() >= 2 && encoded[encoded.size() - 2] == '=') --len;
+  out.resize(len);
+  return out;
+}
+
+std::string sha256(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return std::string(reinterpret_cast<char*>(digest), sizeof digest);
+}
+}  // namespace
+
+bool BasicAuthVerifier::verify(const std::string& authorization) {
+  if (!authorization.starts_with("Basic ")) return false;
+  std::string decoded = decodeBase64(authorization.substr(6));
+  auto colon = decoded.find(':');
+  if (colon == std::string::npos) return false;
+  std::string user = decoded.substr(0, colon);
+  std::string password = decoded.substr(colon + 1);
+  auto it = users_.find(user);
+  // An unknown user still pays for a bcrypt check, so timing does not tell
+  // which users exist.
+  const std::string& hash =
+      it != users_.end() ? it->second
+                         : std::string("$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi");
+  std::string key = sha256(user + '\0' + password + '\0' + hash);
+  {
+    std::lock_guard lock(mutex_);
+    if (it != users_.end() && verified_.count(key)) return true;
+  }
+  crypt_data data{};
+  const char* result = crypt_r(password.c_str(), hash.c_str(), &data);
+  bool ok = result != nullptr && std::strlen(result) == hash.size() &&
+            CRYPTO_memcmp(result, hash.data(), hash.size()) == 0 && it != users_.end();
+  if (ok) {
+    std::lock_guard lock(mutex_);
+    verified_.insert(key);
+  }
+  return ok;
+}
+
+}  // namespace runtime
