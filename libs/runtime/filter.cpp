@@ -24,6 +24,7 @@ NameFilter::NameFilter(const std::string& include, const std::string& exclude,
   if (!exclude.empty()) exclude_ = compilePattern(exclude, std::string(what) + "-exclude");
 }
 
+NameFilter::NameFilter() = default;
 NameFilter::NameFilter(NameFilter&&) noexcept = default;
 NameFilter& NameFilter::operator=(NameFilter&&) noexcept = default;
 NameFilter::~NameFilter() = default;

@@ -19,7 +19,7 @@ namespace runtime {
 
 class NameFilter {
  public:
-  NameFilter() = default;
+  NameFilter();
   // Throws std::invalid_argument on a bad pattern or when both are set.
   NameFilter(const std::string& include, const std::string& exclude, std::string_view what);
   NameFilter(NameFilter&&) noexcept;
