@@ -1,19 +1,14 @@
 #include "runtime/exporter.h"
 
 #include "log/log.h"
+#include "runtime/http_server.h"
 #include "runtime/process_metrics.h"
 #include "runtime/scraper.h"
 #include "runtime/text_format.h"
 #include "runtime/web_config.h"
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 #include <malloc.h>
-#include <openssl/ssl.h>
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -44,31 +39,6 @@ std::string compilerName() {
 #endif
 }
 
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-
-// ":9100", "127.0.0.1:9100", "[::1]:9100", "localhost:0".
-std::optional<ListenAddress> parseListenAddress(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  ListenAddress address;
-  address.host = text.substr(0, colon);
-  if (address.host.size() >= 2 && address.host.front() == '[' && address.host.back() == ']')
-    address.host = address.host.substr(1, address.host.size() - 2);
-  if (address.host.empty()) address.host = "0.0.0.0";
-  try {
-    std::size_t used = 0;
-    address.port = std::stoi(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1 || address.port < 0 || address.port > 65535)
-      return std::nullopt;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  return address;
-}
-
 }  // namespace
 
 std::string versionString(const ExporterInfo& info) {
@@ -80,12 +50,13 @@ std::string versionString(const ExporterInfo& info) {
 struct Exporter::Serving {
   std::unique_ptr<Scraper> scraper;
   ProcessCollector process;
-  std::shared_ptr<prometheus::Registry> own_metrics = std::make_shared<prometheus::Registry>();
-  prometheus::Family<prometheus::Counter>* requests_total = nullptr;
-  prometheus::Gauge* in_flight = nullptr;
+  // promhttp_metric_handler_* as client_golang has them, for dashboards that use them.
+  std::atomic<std::uint64_t> scrapes_ok{0};
+  std::atomic<std::uint64_t> scrapes_rejected{0};
+  std::atomic<int> in_flight{0};
   WebConfig web_config;
   std::unique_ptr<BasicAuthVerifier> auth;
-  std::vector<std::unique_ptr<httplib::Server>> servers;
+  HttpServer server;
   std::atomic<int> active_requests{0};
 };
 
@@ -164,17 +135,6 @@ std::optional<int> Exporter::prepare(int argc, const char* const* argv) {
     }
   }
 
-  auto& requests = prometheus::BuildCounter()
-                       .Name("promhttp_metric_handler_requests_total")
-                       .Help("Total number of scrapes by HTTP status code.")
-                       .Register(*serving_->own_metrics);
-  for (const char* code : {"200", "500", "503"}) requests.Add({{"code", code}});
-  serving_->requests_total = &requests;
-  serving_->in_flight = &prometheus::BuildGauge()
-                             .Name("promhttp_metric_handler_requests_in_flight")
-                             .Help("Current number of scrapes being served.")
-                             .Register(*serving_->own_metrics)
-                             .Add({});
   return std::nullopt;
 }
 
@@ -193,14 +153,54 @@ std::string Exporter::render(std::chrono::steady_clock::time_point deadline) {
                 {"compiler", compilerName()},
                 {"revision", TERN_REVISION},
                 {"version", TERN_VERSION}});
+    auto& requests = sink.counter("promhttp_metric_handler_requests_total",
+                                  "Total number of scrapes by HTTP status code.");
+    addSample(requests, static_cast<double>(serving_->scrapes_ok.load()), {{"code", "200"}});
+    addSample(requests, 0, {{"code", "500"}});
+    addSample(requests, static_cast<double>(serving_->scrapes_rejected.load()), {{"code", "503"}});
+    sink.gauge("promhttp_metric_handler_requests_in_flight",
+               "Current number of scrapes being served.", serving_->in_flight.load());
     sink.drainInto(families);
-    for (auto& family : serving_->own_metrics->Collect()) families.push_back(std::move(family));
   }
   sortAndMerge(families);
   std::string body;
   body.reserve(64 << 10);
   writeTextFormat(families, body);
   return body;
+}
+
+HttpResponse Exporter::serveMetrics(const HttpRequest& request) {
+  Serving& serving = *serving_;
+  HttpResponse response;
+  int active = ++serving.active_requests;
+  struct Leave {
+    std::atomic<int>& count;
+    ~Leave() { --count; }
+  } leave{serving.active_requests};
+  if (options_.max_requests > 0 && active > options_.max_requests) {
+    ++serving.scrapes_rejected;
+    response.status = 503;
+    response.body = "Too many concurrent scrapes\n";
+    return response;
+  }
+  double timeout = options_.scrape_timeout_seconds;
+  const std::string header = request.header("X-Prometheus-Scrape-Timeout-Seconds");
+  if (!header.empty()) {
+    char* end = nullptr;
+    double prometheus_timeout = std::strtod(header.c_str(), &end);
+    if (end != header.c_str() && prometheus_timeout - 0.5 > 0 && prometheus_timeout - 0.5 < timeout)
+      timeout = prometheus_timeout - 0.5;
+  }
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(timeout));
+  ++serving.in_flight;
+  ++serving.scrapes_ok;
+  response.body = render(deadline);
+  --serving.in_flight;
+  response.content_type = kTextContentType;
+  response.compressible = true;
+  return response;
 }
 
 namespace {
@@ -241,133 +241,40 @@ int Exporter::serve() {
       "</h1><p>" + info_.description + "</p><p><a href=\"" + options_.telemetry_path +
       "\">Metrics</a></p><p>Version: " TERN_VERSION " (" TERN_REVISION ")</p></body></html>\n";
 
-  std::vector<std::thread> threads;
-  for (const std::string& address_text : options_.listen_addresses) {
-    ListenAddress address = *parseListenAddress(address_text);
-    std::unique_ptr<httplib::Server> server;
-    if (serving.web_config.tls) {
-      const TlsServerConfig tls = *serving.web_config.tls;
-      server = std::make_unique<httplib::SSLServer>([tls](SSL_CTX& ctx) {
-        auto version = [](const std::string& name) {
-          if (name == "TLS10") return TLS1_VERSION;
-          if (name == "TLS11") return TLS1_1_VERSION;
-          if (name == "TLS13") return TLS1_3_VERSION;
-          return TLS1_2_VERSION;
-        };
-        SSL_CTX_set_min_proto_version(&ctx, version(tls.min_version));
-        if (!tls.max_version.empty()) SSL_CTX_set_max_proto_version(&ctx, version(tls.max_version));
-        if (SSL_CTX_use_certificate_chain_file(&ctx, tls.cert_file.c_str()) != 1 ||
-            SSL_CTX_use_PrivateKey_file(&ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(&ctx) != 1) {
-          return false;
-        }
-        if (!tls.client_ca_file.empty()) {
-          if (SSL_CTX_load_verify_locations(&ctx, tls.client_ca_file.c_str(), nullptr) != 1)
-            return false;
-          SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(tls.client_ca_file.c_str()));
-        }
-        int mode = SSL_VERIFY_NONE;
-        if (tls.client_auth_type == "RequestClientCert" ||
-            tls.client_auth_type == "VerifyClientCertIfGiven")
-          mode = SSL_VERIFY_PEER;
-        else if (tls.client_auth_type == "RequireAnyClientCert" ||
-                 tls.client_auth_type == "RequireAndVerifyClientCert")
-          mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-        bool verify = tls.client_auth_type == "RequireAndVerifyClientCert" ||
-                      tls.client_auth_type == "VerifyClientCertIfGiven";
-        // "Any" client certificate: presented, but not checked against a CA.
-        int (*accept_any)(int, X509_STORE_CTX*) = [](int, X509_STORE_CTX*) { return 1; };
-        SSL_CTX_set_verify(&ctx, mode, verify ? nullptr : accept_any);
-        return true;
-      });
-      if (!server->is_valid()) {
-        LOG_ERROR("cannot load TLS certificate or key", {"cert_file", tls.cert_file},
-                  {"key_file", tls.key_file});
-        return 1;
-      }
-    } else {
-      server = std::make_unique<httplib::Server>();
-    }
-    // A few threads are plenty for a scraper or two; each idle one costs a stack.
-    server->new_task_queue = [] { return new httplib::ThreadPool(4); };
-    server->set_keep_alive_timeout(30);
-    server->set_payload_max_length(64 << 10);
-
-    httplib::Headers extra_headers;
-    for (const auto& [name, value] : serving.web_config.headers) extra_headers.emplace(name, value);
-    server->set_default_headers(extra_headers);
-
-    server->set_pre_routing_handler([&serving](const httplib::Request& request,
-                                               httplib::Response& response) {
-      if (serving.auth->enabled() && !serving.auth->verify(request.get_header_value("Authorization"))) {
-        response.status = 401;
-        response.set_header("WWW-Authenticate", "Basic");
-        response.set_content("Unauthorized\n", "text/plain; charset=utf-8");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server->Get("/", [landing_page](const httplib::Request&, httplib::Response& response) {
-      response.set_content(landing_page, "text/html; charset=utf-8");
-    });
-    server->Get("/-/healthy", [](const httplib::Request&, httplib::Response& response) {
-      response.set_content("Healthy\n", "text/plain; charset=utf-8");
-    });
-    server->Get("/-/ready", [](const httplib::Request&, httplib::Response& response) {
-      response.set_content("Ready\n", "text/plain; charset=utf-8");
-    });
-    server->Get(options_.telemetry_path, [this, &serving](const httplib::Request& request,
-                                                          httplib::Response& response) {
-      int active = ++serving.active_requests;
-      struct Leave {
-        std::atomic<int>& count;
-        ~Leave() { --count; }
-      } leave{serving.active_requests};
-      if (options_.max_requests > 0 && active > options_.max_requests) {
-        serving.requests_total->Add({{"code", "503"}}).Increment();
-        response.status = 503;
-        response.set_content("Too many concurrent scrapes\n", "text/plain; charset=utf-8");
-        return;
-      }
-      double timeout = options_.scrape_timeout_seconds;
-      if (request.has_header("X-Prometheus-Scrape-Timeout-Seconds")) {
-        try {
-          double header = std::stod(request.get_header_value("X-Prometheus-Scrape-Timeout-Seconds"));
-          if (header - 0.5 > 0 && header - 0.5 < timeout) timeout = header - 0.5;
-        } catch (const std::exception&) {
-        }
-      }
-      auto deadline = std::chrono::steady_clock::now() +
-                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          std::chrono::duration<double>(timeout));
-      serving.in_flight->Increment();
-      serving.requests_total->Add({{"code", "200"}}).Increment();
-      std::string body = render(deadline);
-      serving.in_flight->Decrement();
-      // httplib compresses text/* bodies with gzip when the request accepts it.
-      response.set_content(std::move(body), kTextContentType);
-    });
-
-    int port = address.port;
-    if (port == 0) {
-      port = server->bind_to_any_port(address.host);
-      if (port < 0) port = 0;
-    } else if (!server->bind_to_port(address.host, port)) {
-      port = 0;
-    }
-    if (port == 0) {
-      LOG_ERROR("cannot listen", {"address", address_text}, {"err", std::strerror(errno)});
-      for (auto& running : serving.servers) running->stop();
-      for (auto& thread : threads) thread.join();
-      return 1;
-    }
-    std::string shown_host = address.host.find(':') != std::string::npos ? "[" + address.host + "]"
-                                                                        : address.host;
-    LOG_INFO("Listening on", {"address", shown_host + ":" + std::to_string(port)},
-             {"tls", serving.web_config.tls ? "true" : "false"});
-    httplib::Server* raw = server.get();
-    serving.servers.push_back(std::move(server));
-    threads.emplace_back([raw] { raw->listen_after_bind(); });
+  HttpServer& server = serving.server;
+  server.route("/", [landing_page](const HttpRequest&) {
+    HttpResponse response;
+    response.content_type = "text/html; charset=utf-8";
+    response.body = landing_page;
+    return response;
+  });
+  server.route("/-/healthy", [](const HttpRequest&) {
+    HttpResponse response;
+    response.body = "Healthy\n";
+    return response;
+  });
+  server.route("/-/ready", [](const HttpRequest&) {
+    HttpResponse response;
+    response.body = "Ready\n";
+    return response;
+  });
+  server.route(options_.telemetry_path,
+               [this, &serving](const HttpRequest& request) { return serveMetrics(request); });
+  if (serving.auth->enabled()) {
+    server.setAuthenticator(
+        [&serving](const std::string& authorization) { return serving.auth->verify(authorization); });
+  }
+  HttpServer::Options http_options;
+  http_options.listen_addresses = options_.listen_addresses;
+  http_options.tls = serving.web_config.tls;
+  http_options.extra_headers = serving.web_config.headers;
+  auto bound = server.start(http_options);
+  if (!bound) {
+    LOG_ERROR("cannot start HTTP server", {"err", bound.error()});
+    return 1;
+  }
+  for (const std::string& address : *bound) {
+    LOG_INFO("Listening on", {"address", address}, {"tls", serving.web_config.tls ? "true" : "false"});
   }
 
   int signal_number = 0;
@@ -379,8 +286,7 @@ int Exporter::serve() {
     sigwait(&set, &signal_number);
     LOG_INFO("Received signal, shutting down", {"signal", strsignal(signal_number)});
   }
-  for (auto& server : serving.servers) server->stop();
-  for (auto& thread : threads) thread.join();
+  server.stop();
   LOG_INFO("Stopped");
   return 0;
 }

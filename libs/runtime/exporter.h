@@ -25,6 +25,9 @@ class App;
 
 namespace runtime {
 
+struct HttpRequest;
+struct HttpResponse;
+
 struct ExporterInfo {
   std::string program;            // binary name, "tern-node"
   std::string description;        // one line for --help and the landing page
@@ -70,6 +73,7 @@ class Exporter {
   std::string render(std::chrono::steady_clock::time_point deadline);
 
  private:
+  HttpResponse serveMetrics(const HttpRequest& request);
   struct Serving;
   ExporterInfo info_;
   CommonOptions options_;

@@ -1,9 +1,7 @@
 #include "runtime/web_config.h"
 
 #include <crypt.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+#include <sys/random.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstring>
@@ -130,30 +128,61 @@ BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users)
     : users_(std::move(users)) {}
 
 namespace {
-std::string decodeBase64(const std::string& encoded) {
-  std::string out(encoded.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(encoded.data()),
-                          static_cast<int>(encoded.size()));
-  if (n < 0) return {};
-  // EVP_DecodeBlock counts padding bytes as output; drop them.
-  std::size_t len = static_cast<std::size_t>(n);
-  if (encoded.size() >= 1 && encoded.back() == '=') --len;
-  if (encoded.size() >= 2 && encoded[encoded.size() - 2] == '=') --len;
-  out.resize(len);
+std::optional<std::string> decodeBase64(std::string_view encoded) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!encoded.empty() && encoded.back() == '=') encoded.remove_suffix(1);
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : encoded) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
   return out;
 }
 
-std::string sha256(const std::string& data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof digest);
+bool constantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// A per-process salt for the cache keys, so they are useless outside this process.
+std::string cacheSetting() {
+  static const std::string setting = [] {
+    static const char alphabet[] =
+        "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    unsigned char random[16] = {};
+    if (getrandom(random, sizeof random, 0) != sizeof random) {
+      for (auto& byte : random) byte = static_cast<unsigned char>(std::rand());
+    }
+    std::string salt;
+    for (unsigned char byte : random) salt += alphabet[byte % 64];
+    return "$5$rounds=1000$" + salt + "$";
+  }();
+  return setting;
 }
 }  // namespace
 
 bool BasicAuthVerifier::verify(const std::string& authorization) {
   if (!authorization.starts_with("Basic ")) return false;
-  std::string decoded = decodeBase64(authorization.substr(6));
+  auto decoded_or = decodeBase64(std::string_view(authorization).substr(6));
+  if (!decoded_or) return false;
+  const std::string& decoded = *decoded_or;
   auto colon = decoded.find(':');
   if (colon == std::string::npos) return false;
   std::string user = decoded.substr(0, colon);
@@ -164,16 +193,18 @@ bool BasicAuthVerifier::verify(const std::string& authorization) {
   const std::string& hash =
       it != users_.end() ? it->second
                          : std::string("$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi");
-  std::string key = sha256(user + '\0' + password + '\0' + hash);
+  // The cache key is a salted SHA-256 crypt of the credentials, never the password.
+  crypt_data key_data{};
+  const char* key_text = crypt_r((user + ':' + password).c_str(), cacheSetting().c_str(), &key_data);
+  std::string key = key_text ? key_text : "";
   {
     std::lock_guard lock(mutex_);
     if (it != users_.end() && verified_.count(key)) return true;
   }
   crypt_data data{};
   const char* result = crypt_r(password.c_str(), hash.c_str(), &data);
-  bool ok = result != nullptr && std::strlen(result) == hash.size() &&
-            CRYPTO_memcmp(result, hash.data(), hash.size()) == 0 && it != users_.end();
-  if (ok) {
+  bool ok = result != nullptr && constantTimeEquals(result, hash) && it != users_.end();
+  if (ok && !key.empty()) {
     std::lock_guard lock(mutex_);
     verified_.insert(key);
   }
