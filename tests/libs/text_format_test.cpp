@@ -1,0 +1,53 @@
+#include "runtime/text_format.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+using runtime::MetricType;
+
+TEST_CASE("text format: help escaping, labels, special values, sorting and merging") {
+  std::vector<runtime::MetricFamily> families;
+  runtime::MetricSink sink;
+  auto& b = sink.gauge("b_metric", "Help with \\ backslash\nand newline.");
+  runtime::addSample(b, 1.5, {{"path", "C:\\dir \"quoted\"\nline"}});
+  runtime::addSample(b, std::numeric_limits<double>::quiet_NaN(), {{"path", "nan"}});
+  runtime::addSample(b, std::numeric_limits<double>::infinity(), {{"path", "inf"}});
+  auto& a = sink.counter("a_total", "A counter.");
+  runtime::addSample(a, 1e21);
+  sink.untyped("c_untyped", "Untyped.");  // empty: dropped
+  sink.counter("a_total", "A counter.", 2, {{"x", "y"}});
+  sink.drainInto(families);
+  runtime::sortAndMerge(families);
+  std::string out;
+  runtime::writeTextFormat(families, out);
+  CHECK(out ==
+        "# HELP a_total A counter.\n"
+        "# TYPE a_total counter\n"
+        "a_total 1e+21\n"
+        "a_total{x=\"y\"} 2\n"
+        "# HELP b_metric Help with \\\\ backslash\\nand newline.\n"
+        "# TYPE b_metric gauge\n"
+        "b_metric{path=\"C:\\\\dir \\\"quoted\\\"\\nline\"} 1.5\n"
+        "b_metric{path=\"nan\"} NaN\n"
+        "b_metric{path=\"inf\"} +Inf\n");
+}
+
+TEST_CASE("text format: histogram and summary") {
+  runtime::MetricFamily histogram;
+  histogram.name = "h_seconds";
+  histogram.help = "H.";
+  histogram.type = MetricType::Histogram;
+  auto& metric = histogram.metric.emplace_back();
+  metric.histogram.sample_count = 3;
+  metric.histogram.sample_sum = 0.6;
+  metric.histogram.bucket.push_back({1, 0.1});
+  metric.histogram.bucket.push_back({3, std::numeric_limits<double>::infinity()});
+  std::string out;
+  runtime::writeTextFormat({histogram}, out);
+  CHECK(out ==
+        "# HELP h_seconds H.\n# TYPE h_seconds histogram\n"
+        "h_seconds_bucket{le=\"0.1\"} 1\nh_seconds_bucket{le=\"+Inf\"} 3\n"
+        "h_seconds_sum 0.6\nh_seconds_count 3\n");
+}
