@@ -115,8 +115,8 @@ void setSinkForTesting(std::string* sink) {
 }
 
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields,
-           const std::source_location& where) {
-  std::string caller = fmt::format("{}:{}", baseName(where.file_name()), where.line());
+           const char* file, int line_number) {
+  std::string caller = fmt::format("{}:{}", baseName(file), line_number);
   std::string line;
   line.reserve(128);
   if (g_format.load() == Format::json) {

@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -48,15 +47,17 @@ struct Field {
   Field(std::string_view k, T v) : key(k), value(fmt::format("{}", v)), quoted_in_json(false) {}
 };
 
+// `file` and `line` name the caller (the caller=file:line key); the macros
+// fill them, since clang 14 lacks std::source_location.
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields,
-           const std::source_location& where);
+           const char* file, int line);
 
 }  // namespace logging
 
 #define TERN_LOG(level, msg, ...)                                                     \
   do {                                                                                \
     if (::logging::enabled(level))                                                    \
-      ::logging::write(level, msg, {__VA_ARGS__}, std::source_location::current());   \
+      ::logging::write(level, msg, {__VA_ARGS__}, __FILE__, __LINE__);                \
   } while (0)
 #define LOG_DEBUG(msg, ...) TERN_LOG(::logging::Level::debug, msg, ##__VA_ARGS__)
 #define LOG_INFO(msg, ...) TERN_LOG(::logging::Level::info, msg, ##__VA_ARGS__)

@@ -259,7 +259,7 @@ int Exporter::serve() {
     return response;
   });
   server.route(options_.telemetry_path,
-               [this, &serving](const HttpRequest& request) { return serveMetrics(request); });
+               [this](const HttpRequest& request) { return serveMetrics(request); });
   if (serving.auth->enabled()) {
     server.setAuthenticator(
         [&serving](const std::string& authorization) { return serving.auth->verify(authorization); });
