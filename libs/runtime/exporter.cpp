@@ -142,17 +142,18 @@ std::string Exporter::render(std::chrono::steady_clock::time_point deadline) {
   std::vector<MetricFamily> families;
   families.reserve(256);
   serving_->scraper->scrape(deadline, families);
+  MetricSink sink;
+  // build_info stays with --web.disable-exporter-metrics, as in node_exporter.
+  sink.gauge(info_.build_info_name,
+             "A metric with a constant '1' value labeled by version, revision, branch, and "
+             "compiler from which " + info_.program + " was built.",
+             1,
+             {{"branch", TERN_BRANCH},
+              {"compiler", compilerName()},
+              {"revision", TERN_REVISION},
+              {"version", TERN_VERSION}});
   if (!options_.disable_exporter_metrics) {
-    MetricSink sink;
     serving_->process.update(sink);
-    sink.gauge(info_.build_info_name,
-               "A metric with a constant '1' value labeled by version, revision, branch, and "
-               "compiler from which " + info_.program + " was built.",
-               1,
-               {{"branch", TERN_BRANCH},
-                {"compiler", compilerName()},
-                {"revision", TERN_REVISION},
-                {"version", TERN_VERSION}});
     auto& requests = sink.counter("promhttp_metric_handler_requests_total",
                                   "Total number of scrapes by HTTP status code.");
     addSample(requests, static_cast<double>(serving_->scrapes_ok.load()), {{"code", "200"}});
@@ -160,8 +161,8 @@ std::string Exporter::render(std::chrono::steady_clock::time_point deadline) {
     addSample(requests, static_cast<double>(serving_->scrapes_rejected.load()), {{"code", "503"}});
     sink.gauge("promhttp_metric_handler_requests_in_flight",
                "Current number of scrapes being served.", serving_->in_flight.load());
-    sink.drainInto(families);
   }
+  sink.drainInto(families);
   sortAndMerge(families);
   std::string body;
   body.reserve(64 << 10);

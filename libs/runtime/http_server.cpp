@@ -146,6 +146,9 @@ base::Expected<std::vector<std::string>, std::string> HttpServer::start(const Op
       "listening_ports", ports.c_str(),
       "num_threads", threads.c_str(),
       "enable_keep_alive", "yes",
+      // Headers and body go out in two writes; without this, Nagle holds the
+      // body until the client's delayed ACK, adding 40 ms to every scrape.
+      "tcp_nodelay", "1",
       "keep_alive_timeout_ms", "30000",
       "request_timeout_ms", "30000",
       "enable_directory_listing", "no",

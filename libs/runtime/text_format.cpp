@@ -8,19 +8,22 @@ namespace runtime {
 namespace {
 
 void appendEscaped(std::string& out, const std::string& text, bool escape_quotes) {
-  for (char c : text) {
-    switch (c) {
+  // Most values need no escaping: copy runs between special characters whole.
+  const char* specials = escape_quotes ? "\\\n\"" : "\\\n";
+  std::size_t start = 0;
+  while (true) {
+    std::size_t special = text.find_first_of(specials, start);
+    if (special == std::string::npos) {
+      out.append(text, start, std::string::npos);
+      return;
+    }
+    out.append(text, start, special - start);
+    switch (text[special]) {
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
-      case '"':
-        if (escape_quotes) {
-          out += "\\\"";
-        } else {
-          out += c;
-        }
-        break;
-      default: out += c;
+      default: out += "\\\""; break;
     }
+    start = special + 1;
   }
 }
 
