@@ -6,6 +6,7 @@ namespace node {
 void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::Paths& paths) {
   registerCpuCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
+  registerStatCollector(registry, paths);
 }
 
 }  // namespace node
