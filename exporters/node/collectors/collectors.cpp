@@ -6,7 +6,9 @@ namespace node {
 void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::Paths& paths) {
   registerCpuCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
+  registerMeminfoCollector(registry, paths);
   registerStatCollector(registry, paths);
+  registerVmstatCollector(registry, paths);
 }
 
 }  // namespace node
