@@ -5,8 +5,11 @@ namespace node {
 // TERN_NODE_COLLECTORS_DONE lists what is implemented; see collectors.h for all.
 void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::Paths& paths) {
   registerCpuCollector(registry, paths);
+  registerEntropyCollector(registry, paths);
+  registerFilefdCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
   registerMeminfoCollector(registry, paths);
+  registerPressureCollector(registry, paths);
   registerStatCollector(registry, paths);
   registerVmstatCollector(registry, paths);
 }
