@@ -9,8 +9,10 @@ void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::P
   registerFilefdCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
   registerMeminfoCollector(registry, paths);
+  registerOsCollector(registry, paths);
   registerPressureCollector(registry, paths);
   registerStatCollector(registry, paths);
+  registerUnameCollector(registry, paths);
   registerVmstatCollector(registry, paths);
 }
 
