@@ -12,6 +12,8 @@ void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::P
   registerOsCollector(registry, paths);
   registerPressureCollector(registry, paths);
   registerStatCollector(registry, paths);
+  registerTimeCollector(registry, paths);
+  registerTimexCollector(registry, paths);
   registerUnameCollector(registry, paths);
   registerVmstatCollector(registry, paths);
 }
