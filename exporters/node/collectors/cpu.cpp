@@ -192,6 +192,9 @@ class CpuCollector : public runtime::Collector {
         continue;
       }
       const std::string dir = cpu_dir_ + "/" + name;
+      // Most CPUs (AMD, virtual machines) have no counters: one stat instead
+      // of reading their topology, with the same result.
+      if (!hostfs::exists(dir + "/thermal_throttle")) continue;
       auto package = hostfs::readUnsigned(dir + "/topology/physical_package_id");
       auto core = hostfs::readUnsigned(dir + "/topology/core_id");
       if (!package || !core) {
