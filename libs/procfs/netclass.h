@@ -19,7 +19,7 @@ struct NetClassIface {
       netdev_group, speed, tx_queue_len, type;
 };
 
-// The attribute files the netclass collector reads.
+// The attribute files the netclass collector reads (NUL-terminated views).
 std::span<const std::string_view> netClassAttributes();
 
 // Stores one attribute's file text in `iface`; unknown names are ignored.

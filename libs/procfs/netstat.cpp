@@ -13,7 +13,7 @@ std::string lineError(std::size_t number, const std::string& what) {
 
 Parsed<std::vector<NetStatValue>> parseNetStat(std::string_view text) {
   std::vector<NetStatValue> values;
-  std::vector<std::string> protocols;
+  std::vector<std::string_view> protocols;
   std::vector<std::string_view> header;
   std::size_t number = 0, header_line = 0;
   std::string error;
@@ -39,9 +39,9 @@ Parsed<std::vector<NetStatValue>> parseNetStat(std::string_view text) {
       error = lineError(number, "field count mismatch for " + std::string(header[0]));
       return;
     }
-    std::string protocol(header[0].substr(0, header[0].size() - 1));
+    std::string_view protocol = header[0].substr(0, header[0].size() - 1);
     if (std::find(protocols.begin(), protocols.end(), protocol) != protocols.end()) {
-      error = lineError(number, "protocol " + protocol + " appears twice");
+      error = lineError(number, "protocol " + std::string(protocol) + " appears twice");
       return;
     }
     for (std::size_t i = 1; i < fields.size(); ++i) {
@@ -50,9 +50,9 @@ Parsed<std::vector<NetStatValue>> parseNetStat(std::string_view text) {
         error = lineError(number, "value \"" + std::string(fields[i]) + "\" is not a number");
         return;
       }
-      values.push_back({protocol, std::string(header[i]), *value});
+      values.push_back({protocol, header[i], *value});
     }
-    protocols.push_back(std::move(protocol));
+    protocols.push_back(protocol);
     header.clear();
   });
   if (error.empty() && !header.empty()) {
@@ -78,8 +78,7 @@ Parsed<std::vector<NetStatValue>> parseSnmp6(std::string_view text) {
       error = lineError(number, "value \"" + std::string(fields[1]) + "\" is not a number");
       return;
     }
-    values.push_back({std::string(fields[0].substr(0, six + 1)),
-                      std::string(fields[0].substr(six + 1)), *value});
+    values.push_back({fields[0].substr(0, six + 1), fields[0].substr(six + 1), *value});
   });
   if (!error.empty()) return unexpected(std::move(error));
   return values;

@@ -8,9 +8,10 @@
 
 namespace procfs {
 
+// Views into the parsed text: keep the text alive while using them.
 struct NetStatValue {
-  std::string protocol;  // "TcpExt", "Ip6"
-  std::string name;      // "ListenDrops", "InOctets"
+  std::string_view protocol;  // "TcpExt", "Ip6"
+  std::string_view name;      // "ListenDrops", "InOctets"
   double value = 0;
 };
 

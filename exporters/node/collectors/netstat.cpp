@@ -31,13 +31,15 @@ class NetstatCollector : public runtime::Collector {
         fields_(runtime::compilePattern(options.fields, "--collector.netstat.fields")) {}
 
   runtime::Status update(runtime::MetricSink& sink) override {
-    // Upstream reads all three before emitting anything; so do we.
-    auto netstat = read(netstat_path_, procfs::parseNetStat, false);
+    // Upstream reads all three before emitting anything; so do we. The parsed
+    // values point into the texts.
+    std::string netstat_text, snmp_text, snmp6_text;
+    auto netstat = read(netstat_path_, netstat_text, procfs::parseNetStat, false);
     if (!netstat) return runtime::Status::failure(netstat.error());
-    auto snmp = read(snmp_path_, procfs::parseNetStat, false);
+    auto snmp = read(snmp_path_, snmp_text, procfs::parseNetStat, false);
     if (!snmp) return runtime::Status::failure(snmp.error());
     // Without IPv6 there is no snmp6: not an error.
-    auto snmp6 = read(snmp6_path_, procfs::parseSnmp6, true);
+    auto snmp6 = read(snmp6_path_, snmp6_text, procfs::parseSnmp6, true);
     if (!snmp6) return runtime::Status::failure(snmp6.error());
     for (const auto* values : {&*netstat, &*snmp, &*snmp6}) emit(sink, *values);
     return runtime::Status::ok();
@@ -46,15 +48,16 @@ class NetstatCollector : public runtime::Collector {
  private:
   using Values = std::vector<procfs::NetStatValue>;
 
-  static base::Expected<Values, std::string> read(const std::string& path,
+  static base::Expected<Values, std::string> read(const std::string& path, std::string& text,
                                                   procfs::Parsed<Values> (*parse)(std::string_view),
                                                   bool missing_ok) {
-    auto text = hostfs::readFile(path);
-    if (!text) {
-      if (missing_ok && text.error().notFound()) return Values{};
-      return base::unexpected(text.error().message());
+    auto content = hostfs::readFile(path);
+    if (!content) {
+      if (missing_ok && content.error().notFound()) return Values{};
+      return base::unexpected(content.error().message());
     }
-    auto values = parse(*text);
+    text = std::move(content).value();
+    auto values = parse(text);
     if (!values) return base::unexpected(path + ": " + values.error());
     return std::move(values).value();
   }
@@ -62,13 +65,15 @@ class NetstatCollector : public runtime::Collector {
   void emit(runtime::MetricSink& sink, const Values& values) const {
     std::string key;
     for (const auto& value : values) {
-      key = value.protocol;
+      key.assign(value.protocol);
       key += '_';
       key += value.name;
       if (!re2::RE2::PartialMatch(key, *fields_)) continue;
-      auto& family =
-          sink.untyped("node_netstat_" + key, "Statistic " + value.protocol + value.name + ".");
-      runtime::addSample(family, value.value);
+      std::string help = "Statistic ";
+      help += value.protocol;
+      help += value.name;
+      help += '.';
+      runtime::addSample(sink.untyped("node_netstat_" + key, std::move(help)), value.value);
     }
   }
 
