@@ -2,15 +2,21 @@
 
 namespace node {
 
-// TERN_NODE_COLLECTORS_DONE lists what is implemented; see collectors.h for all.
 void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::Paths& paths) {
+  registerArpCollector(registry, paths);
+  registerConntrackCollector(registry, paths);
   registerCpuCollector(registry, paths);
   registerEntropyCollector(registry, paths);
   registerFilefdCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
   registerMeminfoCollector(registry, paths);
+  registerNetclassCollector(registry, paths);
+  registerNetdevCollector(registry, paths);
+  registerNetstatCollector(registry, paths);
   registerOsCollector(registry, paths);
   registerPressureCollector(registry, paths);
+  registerSockstatCollector(registry, paths);
+  registerSoftnetCollector(registry, paths);
   registerStatCollector(registry, paths);
   registerTimeCollector(registry, paths);
   registerTimexCollector(registry, paths);
