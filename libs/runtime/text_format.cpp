@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <string_view>
 
 namespace runtime {
 namespace {
@@ -76,9 +77,22 @@ void appendValue(std::string& out, double value) {
   } else if (std::isinf(value)) {
     out += value > 0 ? "+Inf" : "-Inf";
   } else {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-    out.append(buf, end);
+    // Shortest round-trip digits, laid out as Go's strconv 'g' with precision
+    // -1 does (what client_golang writes): exponent notation below 1e-4 and
+    // from 1e6 up. Output then matches node_exporter's byte for byte.
+    char buf[40];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+    std::string_view scientific(buf, static_cast<std::size_t>(end - buf));
+    int exponent = 0;
+    const char* exponent_text = buf + scientific.rfind('e') + 1;
+    if (*exponent_text == '+') ++exponent_text;
+    std::from_chars(exponent_text, end, exponent);
+    if (exponent < -4 || exponent >= 6) {
+      out += scientific;
+      return;
+    }
+    auto fixed = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
+    out.append(buf, fixed.ptr);
   }
 }
 

@@ -34,6 +34,26 @@ TEST_CASE("text format: help escaping, labels, special values, sorting and mergi
         "b_metric{path=\"inf\"} +Inf\n");
 }
 
+TEST_CASE("text format: numbers are laid out as Go's strconv 'g' -1") {
+  auto text = [](double v) {
+    std::string out;
+    runtime::appendValue(out, v);
+    return out;
+  };
+  CHECK(text(0) == "0");
+  CHECK(text(-0.0) == "-0");
+  CHECK(text(1) == "1");
+  CHECK(text(0.1) == "0.1");
+  CHECK(text(123456) == "123456");
+  CHECK(text(1234567) == "1.234567e+06");
+  CHECK(text(46345819) == "4.6345819e+07");
+  CHECK(text(25185505280.0) == "2.518550528e+10");
+  CHECK(text(0.0001) == "0.0001");
+  CHECK(text(0.00001234) == "1.234e-05");
+  CHECK(text(1.8446744073709552e19) == "1.8446744073709552e+19");
+  CHECK(text(-2.5) == "-2.5");
+}
+
 TEST_CASE("text format: histogram and summary") {
   runtime::MetricFamily histogram;
   histogram.name = "h_seconds";
