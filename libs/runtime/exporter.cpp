@@ -222,9 +222,12 @@ void blockStopSignals() {
 
 int Exporter::run(int argc, char** argv) {
   blockStopSignals();
-  // The scrape runs on several threads; one malloc arena per thread would
-  // hold memory for nothing. Two arenas keep contention low and RSS small.
-  mallopt(M_ARENA_MAX, 2);
+  // Memory: one malloc arena (a second one, per extra thread, would hold its
+  // own free pages), and large per-scrape buffers (the exposition body, the
+  // families) come from mmap and go back to the kernel when freed.
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_MMAP_THRESHOLD, 64 << 10);
+  mallopt(M_TRIM_THRESHOLD, 128 << 10);
   if (auto exit_code = prepare(argc, argv)) return *exit_code;
   return serve();
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace re2 {
 class RE2;
@@ -16,6 +17,26 @@ class App;
 }
 
 namespace runtime {
+
+// A compiled RE2 pattern, matched unanchored (Go's MatchString). The names a
+// collector tests (netstat fields, device names) repeat every scrape, so
+// answers are remembered, up to a bound so churning names (veth devices)
+// cannot grow it without limit. Not thread-safe: one collector owns it.
+class Pattern {
+ public:
+  // Throws std::invalid_argument naming the flag on a bad pattern.
+  Pattern(const std::string& pattern, std::string_view flag);
+  Pattern(Pattern&&) noexcept;
+  Pattern& operator=(Pattern&&) noexcept;
+  ~Pattern();
+
+  bool matches(std::string_view text) const;
+
+ private:
+  static constexpr std::size_t kMaxRemembered = 4096;
+  std::unique_ptr<re2::RE2> re_;
+  mutable std::unordered_map<std::string, bool> remembered_;
+};
 
 class NameFilter {
  public:
@@ -29,11 +50,8 @@ class NameFilter {
   bool ignored(std::string_view name) const;
 
  private:
-  std::unique_ptr<re2::RE2> include_;
-  std::unique_ptr<re2::RE2> exclude_;
+  std::unique_ptr<Pattern> include_;
+  std::unique_ptr<Pattern> exclude_;
 };
-
-// Compiles one pattern; throws std::invalid_argument naming the flag.
-std::unique_ptr<re2::RE2> compilePattern(const std::string& pattern, std::string_view flag);
 
 }  // namespace runtime

@@ -2,29 +2,43 @@
 
 #include "log/log.h"
 
+#include <atomic>
+#include <condition_variable>
 #include <exception>
 
 namespace runtime {
 
 namespace {
-// What a collector's job leaves behind. Shared with the job, so a job that
-// outlives its scrape writes into memory that still exists.
+
+// One scrape's bookkeeping, shared with the jobs: a job that outlives its
+// scrape (stuck past the deadline) still writes into memory that exists.
+struct Round {
+  std::mutex mutex;
+  std::condition_variable done;
+  std::size_t pending = 0;
+};
+
 struct Outcome {
+  enum class Phase { queued, running, finished, cancelled };
+  Phase phase = Phase::queued;  // guarded by Round::mutex
   MetricSink sink;
   Status status = Status::ok();
   double seconds = 0;
 };
+
 }  // namespace
 
 struct Scraper::Slot {
   std::string name;
   std::shared_ptr<Collector> collector;
-  DeadlineWorker worker;
+  // True from posting a job until it returns; shared with the job.
+  std::shared_ptr<std::atomic<bool>> busy = std::make_shared<std::atomic<bool>>(false);
   std::string last_error;  // logged once until it changes or clears
 };
 
-Scraper::Scraper(std::string metric_namespace, std::vector<CollectorRegistry::Enabled> collectors)
-    : namespace_(std::move(metric_namespace)) {
+Scraper::Scraper(std::string metric_namespace, std::vector<CollectorRegistry::Enabled> collectors,
+                 std::size_t workers)
+    : namespace_(std::move(metric_namespace)), pool_(workers) {
   for (auto& enabled : collectors) {
     auto slot = std::make_unique<Slot>();
     slot->name = enabled.name;
@@ -38,23 +52,51 @@ Scraper::~Scraper() = default;
 void Scraper::scrape(Clock::time_point deadline, std::vector<MetricFamily>& out) {
   std::lock_guard lock(scrape_mutex_);
   const auto scrape_start = Clock::now();
+  auto round = std::make_shared<Round>();
   std::vector<std::shared_ptr<Outcome>> outcomes(slots_.size());
-  std::vector<bool> started(slots_.size(), false);
 
   for (std::size_t i = 0; i < slots_.size(); ++i) {
+    Slot& slot = *slots_[i];
+    if (slot.busy->exchange(true)) continue;  // still stuck from an earlier scrape
     auto outcome = std::make_shared<Outcome>();
-    std::shared_ptr<Collector> collector = slots_[i]->collector;
-    started[i] = slots_[i]->worker.start([outcome, collector] {
-      auto begin = Clock::now();
-      try {
-        outcome->status = collector->update(outcome->sink);
-      } catch (const std::exception& e) {
-        // A collector should not throw at runtime; if one does, it fails alone.
-        outcome->status = Status::failure(std::string("unexpected exception: ") + e.what());
+    outcomes[i] = outcome;
+    {
+      std::lock_guard round_lock(round->mutex);
+      ++round->pending;
+    }
+    pool_.post([round, outcome, collector = slot.collector, busy = slot.busy] {
+      {
+        std::lock_guard round_lock(round->mutex);
+        if (outcome->phase == Outcome::Phase::cancelled) {
+          *busy = false;
+          return;
+        }
+        outcome->phase = Outcome::Phase::running;
       }
-      outcome->seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+      auto begin = Clock::now();
+      Status status = Status::ok();
+      try {
+        status = collector->update(outcome->sink);
+      } catch (const std::exception& e) {
+        // A collector should not throw at run time; if one does, it fails alone.
+        status = Status::failure(std::string("unexpected exception: ") + e.what());
+      }
+      double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+      {
+        std::lock_guard round_lock(round->mutex);
+        outcome->status = std::move(status);
+        outcome->seconds = seconds;
+        outcome->phase = Outcome::Phase::finished;
+        --round->pending;
+      }
+      round->done.notify_all();
+      *busy = false;
     });
-    outcomes[i] = std::move(outcome);
+  }
+
+  {
+    std::unique_lock round_lock(round->mutex);
+    round->done.wait_until(round_lock, deadline, [&] { return round->pending == 0; });
   }
 
   MetricFamily duration;
@@ -66,20 +108,24 @@ void Scraper::scrape(Clock::time_point deadline, std::vector<MetricFamily>& out)
   success.help = namespace_ + "_exporter: Whether a collector succeeded.";
   success.type = MetricType::Gauge;
 
+  std::lock_guard round_lock(round->mutex);
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& slot = *slots_[i];
+    Outcome* outcome = outcomes[i].get();
     Status status = Status::ok();
-    double seconds = 0;
-    if (!started[i]) {
+    double seconds = std::chrono::duration<double>(Clock::now() - scrape_start).count();
+    if (!outcome) {
       status = Status::failure("previous run is still stuck past its deadline");
-    } else if (!slot.worker.waitUntil(deadline)) {
+    } else if (outcome->phase == Outcome::Phase::finished) {
+      status = outcome->status;
+      seconds = outcome->seconds;
+      outcome->sink.drainInto(out);
+    } else if (outcome->phase == Outcome::Phase::running) {
       status = Status::failure("timed out: collector did not finish before the scrape deadline");
-      seconds = std::chrono::duration<double>(Clock::now() - scrape_start).count();
+      pool_.compensateForStuckJob();
     } else {
-      Outcome& outcome = *outcomes[i];
-      status = outcome.status;
-      seconds = outcome.seconds;
-      outcome.sink.drainInto(out);
+      outcome->phase = Outcome::Phase::cancelled;
+      status = Status::failure("not started before the scrape deadline: other collectors were slow");
     }
 
     if (status.isOk()) {

@@ -1,10 +1,11 @@
 #pragma once
-// One scrape: every enabled collector runs on its own worker, in parallel, and
-// the scrape waits for them until a deadline. A collector that fails or
+// One scrape: the enabled collectors run on a small worker pool, in parallel,
+// and the scrape waits for them until a deadline. A collector that fails or
 // overruns reports <namespace>_scrape_collector_success 0; the others answer.
+// A collector still stuck from an earlier scrape is not started again.
 
 #include "runtime/collector.h"
-#include "runtime/deadline_worker.h"
+#include "runtime/worker_pool.h"
 
 #include <chrono>
 #include <memory>
@@ -16,10 +17,11 @@ namespace runtime {
 
 class Scraper {
  public:
-  using Clock = DeadlineWorker::Clock;
+  using Clock = std::chrono::steady_clock;
 
   // `metric_namespace` prefixes the scrape_collector_* families ("node").
-  Scraper(std::string metric_namespace, std::vector<CollectorRegistry::Enabled> collectors);
+  Scraper(std::string metric_namespace, std::vector<CollectorRegistry::Enabled> collectors,
+          std::size_t workers = 2);
   ~Scraper();
 
   // Appends the collectors' families plus the per-collector duration and
@@ -32,6 +34,7 @@ class Scraper {
   struct Slot;
   std::string namespace_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  WorkerPool pool_;
   std::mutex scrape_mutex_;
 };
 

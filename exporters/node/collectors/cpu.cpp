@@ -3,7 +3,6 @@
 // --collector.cpu.info, isolated CPUs and thermal throttle counters from
 // /sys/devices/system/cpu.
 
-#include <re2/re2.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -64,11 +63,11 @@ class CpuCollector : public runtime::Collector {
         info_(options.info || !options.flags_include.empty() || !options.bugs_include.empty()) {
     if (!options.flags_include.empty()) {
       flags_include_ =
-          runtime::compilePattern(options.flags_include, "--collector.cpu.info.flags-include");
+          std::make_unique<runtime::Pattern>(options.flags_include, "--collector.cpu.info.flags-include");
     }
     if (!options.bugs_include.empty()) {
       bugs_include_ =
-          runtime::compilePattern(options.bugs_include, "--collector.cpu.info.bugs-include");
+          std::make_unique<runtime::Pattern>(options.bugs_include, "--collector.cpu.info.bugs-include");
     }
   }
 
@@ -116,11 +115,11 @@ class CpuCollector : public runtime::Collector {
   }
 
   static void addMatching(runtime::MetricFamily& family, const char* label,
-                          std::vector<std::string> values, const re2::RE2* include) {
+                          std::vector<std::string> values, const runtime::Pattern* include) {
     if (!include) return;  // without a pattern, none is exported
     std::sort(values.begin(), values.end());
     for (const std::string& value : values) {
-      if (re2::RE2::PartialMatch(value, *include)) runtime::addSample(family, 1, {{label, value}});
+      if (include->matches(value)) runtime::addSample(family, 1, {{label, value}});
     }
   }
 
@@ -234,8 +233,8 @@ class CpuCollector : public runtime::Collector {
   std::string cpu_dir_;
   bool guest_;
   bool info_;
-  std::unique_ptr<re2::RE2> flags_include_;
-  std::unique_ptr<re2::RE2> bugs_include_;
+  std::unique_ptr<runtime::Pattern> flags_include_;
+  std::unique_ptr<runtime::Pattern> bugs_include_;
   // The counters served last scrape, per CPU (see keepMonotonic).
   std::map<std::int64_t, procfs::CpuTimes> served_;
 };

@@ -4,7 +4,6 @@
 #include "procfs/netclass.h"
 
 #include <fcntl.h>
-#include <re2/re2.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -51,7 +50,7 @@ class NetclassCollector : public runtime::Collector {
   NetclassCollector(const hostfs::Paths& paths, const Options& options)
       : class_net_(paths.sys("class/net")),
         ignore_invalid_speed_(options.ignore_invalid_speed),
-        ignored_(runtime::compilePattern(options.ignored_devices,
+        ignored_(std::make_unique<runtime::Pattern>(options.ignored_devices,
                                          "--collector.netclass.ignored-devices")) {}
 
   runtime::Status update(runtime::MetricSink& sink) override {
@@ -65,7 +64,7 @@ class NetclassCollector : public runtime::Collector {
     }
     std::vector<procfs::NetClassIface> ifaces;
     for (const std::string& name : *names) {
-      if (re2::RE2::PartialMatch(name, *ignored_)) continue;
+      if (ignored_->matches(name)) continue;
       auto iface = readIface(name);
       if (!iface) return runtime::Status::failure(iface.error());
       if (iface->has_value()) ifaces.push_back(std::move(**iface));
@@ -211,7 +210,7 @@ class NetclassCollector : public runtime::Collector {
 
   std::string class_net_;
   bool ignore_invalid_speed_;
-  std::unique_ptr<re2::RE2> ignored_;
+  std::unique_ptr<runtime::Pattern> ignored_;
 };
 
 }  // namespace

@@ -3,7 +3,6 @@
 
 #include "procfs/netstat.h"
 
-#include <re2/re2.h>
 
 #include <CLI/CLI.hpp>
 
@@ -28,7 +27,7 @@ class NetstatCollector : public runtime::Collector {
       : netstat_path_(paths.proc("net/netstat")),
         snmp_path_(paths.proc("net/snmp")),
         snmp6_path_(paths.proc("net/snmp6")),
-        fields_(runtime::compilePattern(options.fields, "--collector.netstat.fields")) {}
+        fields_(std::make_unique<runtime::Pattern>(options.fields, "--collector.netstat.fields")) {}
 
   runtime::Status update(runtime::MetricSink& sink) override {
     // Upstream reads all three before emitting anything; so do we. The parsed
@@ -68,7 +67,7 @@ class NetstatCollector : public runtime::Collector {
       key.assign(value.protocol);
       key += '_';
       key += value.name;
-      if (!re2::RE2::PartialMatch(key, *fields_)) continue;
+      if (!fields_->matches(key)) continue;
       std::string help = "Statistic ";
       help += value.protocol;
       help += value.name;
@@ -78,7 +77,7 @@ class NetstatCollector : public runtime::Collector {
   }
 
   std::string netstat_path_, snmp_path_, snmp6_path_;
-  std::unique_ptr<re2::RE2> fields_;
+  std::unique_ptr<runtime::Pattern> fields_;
 };
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include "procfs/vmstat.h"
 
-#include <re2/re2.h>
 
 #include <CLI/CLI.hpp>
 
@@ -23,7 +22,7 @@ class VmstatCollector : public runtime::Collector {
  public:
   VmstatCollector(const hostfs::Paths& paths, const VmstatOptions& options)
       : path_(paths.proc("vmstat")),
-        fields_(runtime::compilePattern(options.fields, "--collector.vmstat.fields")) {}
+        fields_(std::make_unique<runtime::Pattern>(options.fields, "--collector.vmstat.fields")) {}
 
   runtime::Status update(runtime::MetricSink& sink) override {
     auto text = hostfs::readFile(path_);
@@ -31,7 +30,7 @@ class VmstatCollector : public runtime::Collector {
     auto fields = procfs::parseVmstat(*text);
     if (!fields) return runtime::Status::failure(path_ + ": " + fields.error());
     for (const procfs::VmstatField& field : *fields) {
-      if (!re2::RE2::PartialMatch(field.name, *fields_)) continue;
+      if (!fields_->matches(field.name)) continue;
       std::string name(field.name);
       auto& family =
           sink.untyped("node_vmstat_" + name, "/proc/vmstat information field " + name + ".");
@@ -42,7 +41,7 @@ class VmstatCollector : public runtime::Collector {
 
  private:
   std::string path_;
-  std::unique_ptr<re2::RE2> fields_;
+  std::unique_ptr<runtime::Pattern> fields_;
 };
 
 }  // namespace
