@@ -8,6 +8,7 @@ Runs against the fixture tree so scrapes are quick and the same everywhere.
 
 import base64
 import gzip
+import http.client
 import json
 import os
 import signal
@@ -99,10 +100,19 @@ def check_endpoints(test, args):
     missing = h.fetch(base + "/no-such-page")
     test.check(missing.status == 404, f"GET /no-such-page: HTTP {missing.status}, want 404")
 
+    # Prometheus keeps its connection open between scrapes: stopping must not
+    # wait for it.
+    keep_alive = http.client.HTTPConnection(h.LOOPBACK, port, timeout=10)
+    keep_alive.request("GET", "/metrics")
+    keep_alive.getresponse().read()
     started = time.monotonic()
     code = tern.stop(signal.SIGTERM, timeout=5)
     took = time.monotonic() - started
-    test.check(code == 0 and took < 5, f"SIGTERM: exit code {code} after {took:.1f} s, want 0 within 5 s")
+    keep_alive.close()
+    test.check(
+        code == 0 and took < 5,
+        f"SIGTERM with an idle keep-alive connection: exit code {code} after {took:.1f} s, want 0 within 5 s",
+    )
 
 
 def check_sigint_and_exporter_metrics_flag(test, args):
@@ -179,6 +189,16 @@ def check_tls_and_auth(test, args):
     )
     context = ssl.create_default_context(cafile=cert)  # verifies the chain and 127.0.0.1
     url = f"https://{h.LOOPBACK}:{port}/metrics"
+    try:
+        h.fetch(f"https://{h.LOOPBACK}:{port}/-/healthy", tls_context=context)
+    except OSError as e:
+        code = tern.wait_exit(2)
+        how = f"it died with exit code {code}" if code is not None else "it is still running"
+        if code is not None and code < 0:
+            how += f" ({signal.Signals(-code).name})"
+        test.fail(f"first HTTPS request failed ({type(e).__name__}: {e}); {how}; stderr:\n{tern.stderr_text()[-1500:]}")
+        tern.stop()
+        return
 
     r = h.fetch(url, tls_context=context)
     test.check(r.status == 401, f"TLS /metrics without credentials: HTTP {r.status}, want 401")
@@ -322,7 +342,13 @@ def body(args):
             check_json_logs,
         ):
             test.log(f"--- {part.__name__}")
-            part(test, args)
+            try:
+                part(test, args)
+            except (OSError, RuntimeError, ValueError) as e:
+                # One broken part (a crash, a refused connection) must not
+                # hide the results of the others.
+                test.fail(f"{part.__name__}: {type(e).__name__}: {e}")
+            h.stop_all_children()
 
     return run
 
