@@ -90,7 +90,6 @@ def lint_lines(text, test, who):
 
 def body(args):
     def run(test):
-        h.require_program(h.PROMTOOL)
         tmp = h.TempDir()
         paths, textfile_dir = fixture_args(args.source_dir, tmp)
         tern_args = list(paths)
@@ -138,12 +137,18 @@ def body(args):
                 test.log(f"golden matches ({len(actual.splitlines())} lines)")
 
         # promtool on the full output, held to node_exporter's standard.
+        if not os.access(h.PROMTOOL, os.X_OK):
+            test.skip(f"promtool check metrics: {h.PROMTOOL} is not installed")
+            return
         ours, error = lint_lines(text, test, "tern-node")
         if error:
             test.fail(error)
             return
         if not ours:
             test.log("promtool check metrics: clean")
+            return
+        if not os.access(h.NODE_EXPORTER, os.X_OK):
+            test.skip(f"{len(ours)} promtool lint line(s) not judged: {h.NODE_EXPORTER} is not installed")
             return
         allowed = set()
         ne_textfile = os.path.join(tmp.path, "ne-textfile-empty")
