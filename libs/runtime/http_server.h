@@ -1,32 +1,39 @@
 #pragma once
-// The HTTP(S) server under every exporter, on civetweb (the server
-// prometheus-cpp's own Exposer uses). Debian's civetweb loads OpenSSL with
-// dlopen only when a TLS port is configured, so an exporter without TLS never
-// maps libssl/libcrypto: that alone is ~4 MB of resident memory saved compared
-// with cpp-httplib, which links and initialises OpenSSL at load.
-// Limitation: Debian builds civetweb without IPv6, so listen addresses are IPv4.
+// The HTTP/1.1 server under every exporter: exact-path GET/HEAD routes,
+// keep-alive, gzip, basic auth and TLS. It is small on purpose: a thread per
+// open connection (a scraper keeps one), bounded request sizes and timeouts
+// so a slow or hostile client cannot pin it, IPv4 and IPv6.
+//
+// Why not a library: Debian's cpp-httplib links and initialises OpenSSL,
+// zlib and brotli at load (+4 MB resident before the first request), and
+// Debian's civetweb 1.15 resolves OpenSSL 1.1 symbols at run time that
+// OpenSSL 3 removed, so its TLS crashes on the first handshake. OpenSSL is
+// linked statically here and only touched when TLS is configured.
 
 #include "base/expected.h"
 #include "runtime/web_config.h"
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
-
-struct mg_context;
-struct mg_connection;
 
 namespace runtime {
 
 struct HttpRequest {
   std::string method;
-  std::string path;
-  mg_connection* connection = nullptr;
-  // A request header, or empty.
-  std::string header(const char* name) const;
+  std::string path;     // without the query string
+  std::string version;  // "HTTP/1.1"
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  // A request header by case-insensitive name, or empty.
+  std::string header(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -38,6 +45,17 @@ struct HttpResponse {
   bool compressible = false;
 };
 
+// Parses one request head (request line and headers, up to the blank line).
+// Pure, for tests and fuzzing; nullopt when malformed.
+std::optional<HttpRequest> parseRequestHead(std::string_view head);
+
+struct ListenAddress {
+  std::string host;  // "" for every address, "::1", "127.0.0.1", "localhost"
+  int port = 0;
+};
+// ":9100", "127.0.0.1:9100", "[::1]:9100", "localhost:0".
+std::optional<ListenAddress> parseListenAddress(const std::string& text);
+
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
@@ -45,10 +63,10 @@ class HttpServer {
   using Authenticator = std::function<bool(const std::string& authorization)>;
 
   struct Options {
-    std::vector<std::string> listen_addresses;  // ":9100", "127.0.0.1:0"
+    std::vector<std::string> listen_addresses;
     std::optional<TlsServerConfig> tls;
     std::map<std::string, std::string> extra_headers;
-    int threads = 4;
+    std::size_t max_connections = 64;
   };
 
   HttpServer();
@@ -60,32 +78,32 @@ class HttpServer {
   void route(const std::string& path, Handler handler);
   void setAuthenticator(Authenticator authenticator);
 
-  // Binds and starts serving. On success returns the bound "host:port" per
-  // address (port 0 resolved), else a message for the start-up error.
+  // Binds every address and starts serving. On success returns the bound
+  // "host:port" per address (port 0 resolved), else the start-up error.
   base::Expected<std::vector<std::string>, std::string> start(const Options& options);
+  // Stops accepting, closes open connections, waits for their threads.
   void stop();
 
-  // Called by civetweb's C callbacks.
-  int dispatch(mg_connection* connection);
-  int authorize(mg_connection* connection);
-  int setUpTls(void* ssl_ctx);
-
  private:
-  void send(mg_connection* connection, const HttpRequest& request, HttpResponse response);
+  class Connection;
+  void acceptLoop(int listen_fd);
+  void serveConnection(int fd);
+  HttpResponse respond(const HttpRequest& request);
+  std::string renderHead(const HttpRequest& request, const HttpResponse& response,
+                         bool keep_alive, std::size_t body_size, bool gzipped) const;
 
-  mg_context* context_ = nullptr;
   std::map<std::string, Handler> routes_;
   Authenticator authenticator_;
   Options options_;
-  std::string tls_error_;
-  bool library_initialised_ = false;
+  struct TlsContext;
+  std::unique_ptr<TlsContext> tls_;
+  std::vector<int> listen_fds_;
+  std::vector<std::thread> accept_threads_;
+  int wake_pipe_[2] = {-1, -1};
+  std::atomic<bool> stopping_{false};
+  std::mutex connections_mutex_;
+  std::condition_variable connections_done_;
+  std::set<int> open_connections_;
 };
-
-// Parses ":9100", "127.0.0.1:9100", "localhost:0" into host and port.
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-std::optional<ListenAddress> parseListenAddress(const std::string& text);
 
 }  // namespace runtime
