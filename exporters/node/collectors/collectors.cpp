@@ -5,6 +5,7 @@ namespace node {
 // TERN_NODE_COLLECTORS_DONE lists what is implemented; see collectors.h for all.
 void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::Paths& paths) {
   registerDiskstatsCollector(registry, paths);
+  registerFilesystemCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
   registerTextfileCollector(registry, paths);
 }
