@@ -6,6 +6,7 @@ namespace node {
 void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::Paths& paths) {
   registerDiskstatsCollector(registry, paths);
   registerFilesystemCollector(registry, paths);
+  registerHwmonCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
   registerTextfileCollector(registry, paths);
 }
