@@ -6,8 +6,11 @@ void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::P
   registerArpCollector(registry, paths);
   registerConntrackCollector(registry, paths);
   registerCpuCollector(registry, paths);
+  registerDiskstatsCollector(registry, paths);
   registerEntropyCollector(registry, paths);
   registerFilefdCollector(registry, paths);
+  registerFilesystemCollector(registry, paths);
+  registerHwmonCollector(registry, paths);
   registerLoadavgCollector(registry, paths);
   registerMeminfoCollector(registry, paths);
   registerNetclassCollector(registry, paths);
@@ -18,6 +21,7 @@ void registerAllCollectors(runtime::CollectorRegistry& registry, const hostfs::P
   registerSockstatCollector(registry, paths);
   registerSoftnetCollector(registry, paths);
   registerStatCollector(registry, paths);
+  registerTextfileCollector(registry, paths);
   registerTimeCollector(registry, paths);
   registerTimexCollector(registry, paths);
   registerUnameCollector(registry, paths);

@@ -1,0 +1,52 @@
+#include "procfs/diskstats.h"
+
+namespace procfs {
+
+Parsed<std::vector<DiskstatsLine>> parseDiskstats(std::string_view text) {
+  constexpr std::size_t kMinStats = 11, kMaxStats = 17;
+  std::vector<DiskstatsLine> lines;
+  std::string error;
+  std::size_t number = 0;
+  forEachLine(text, [&](std::string_view line) {
+    ++number;
+    if (!error.empty()) return;
+    auto fields = splitFields(line);
+    if (fields.size() < 3 + kMinStats) return;
+    DiskstatsLine entry;
+    auto major = parseInteger<std::uint32_t>(fields[0]);
+    auto minor = parseInteger<std::uint32_t>(fields[1]);
+    if (!major || !minor) {
+      error = "line " + std::to_string(number) + ": bad device number";
+      return;
+    }
+    entry.major = *major;
+    entry.minor = *minor;
+    entry.device = std::string(fields[2]);
+    for (std::size_t i = 3; i < fields.size() && i < 3 + kMaxStats; ++i) {
+      auto value = parseU64(fields[i]);
+      if (!value) {
+        error = "line " + std::to_string(number) + ": field " + std::to_string(i + 1) +
+                " is not a counter: \"" + std::string(fields[i]) + "\"";
+        return;
+      }
+      entry.stats.push_back(*value);
+    }
+    lines.push_back(std::move(entry));
+  });
+  if (!error.empty()) return unexpected(std::move(error));
+  return lines;
+}
+
+std::map<std::string, std::string> parseUdevProperties(std::string_view text) {
+  std::map<std::string, std::string> properties;
+  forEachLine(text, [&](std::string_view line) {
+    if (line.substr(0, 2) != "E:") return;
+    line.remove_prefix(2);
+    auto equals = line.find('=');
+    if (equals == std::string_view::npos) return;
+    properties[std::string(line.substr(0, equals))] = std::string(line.substr(equals + 1));
+  });
+  return properties;
+}
+
+}  // namespace procfs
