@@ -61,6 +61,8 @@ void registerArpCollector(runtime::CollectorRegistry& registry, const hostfs::Pa
                     },
                 .make =
                     [options, &paths] {
+                      // Upstream's help calls the pair exclusive but applies both
+                      // silently; NameFilter refuses the pair at start-up instead.
                       return std::make_unique<ArpCollector>(
                           paths,
                           runtime::NameFilter(options->device_include, options->device_exclude,
