@@ -159,6 +159,11 @@ std::string Exporter::render(std::chrono::steady_clock::time_point deadline) {
     addSample(requests, static_cast<double>(serving_->scrapes_ok.load()), {{"code", "200"}});
     addSample(requests, 0, {{"code", "500"}});
     addSample(requests, static_cast<double>(serving_->scrapes_rejected.load()), {{"code", "503"}});
+    // Encoding into a string cannot fail here; the family exists for dashboards.
+    auto& errors = sink.counter("promhttp_metric_handler_errors_total",
+                                "Total number of internal errors encountered by the promhttp metric handler.");
+    addSample(errors, 0, {{"cause", "encoding"}});
+    addSample(errors, 0, {{"cause", "gathering"}});
     sink.gauge("promhttp_metric_handler_requests_in_flight",
                "Current number of scrapes being served.", serving_->in_flight.load());
   }

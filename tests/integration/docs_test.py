@@ -7,7 +7,10 @@ labels, help), taken from a real run of the binary against the fixture tree
 with every optional collector and option switched on. This test regenerates
 both and fails when the page differs; `--update` rewrites the page.
 
-usage: docs_test.py BINARY PAGE [--update] -- EXTRA_ARGS...
+Families served from user content (textfile metrics) are left out: only
+names with the exporter's own prefixes are documented.
+
+usage: docs_test.py BINARY PAGE [--update] [--prefixes node_,process_] -- EXTRA_ARGS...
 """
 import re
 import subprocess
@@ -44,7 +47,7 @@ def scrape(binary, extra_args):
         proc.wait(timeout=10)
 
 
-def metric_table(exposition):
+def metric_table(exposition, prefixes):
     families = {}
     order = []
     for line in exposition.splitlines():
@@ -66,6 +69,8 @@ def metric_table(exposition):
                     families[base]["labels"].add(label)
     rows = ["| metric | type | labels | help |", "|---|---|---|---|"]
     for name in sorted(set(order)):
+        if not name.startswith(prefixes):
+            continue
         family = families[name]
         labels = ", ".join(f"`{l}`" for l in sorted(family["labels"]))
         help_text = family["help"].replace("|", "\\|")
@@ -85,11 +90,16 @@ def main():
     extra = args[args.index("--") + 1:] if "--" in args else []
     args = args[:args.index("--")] if "--" in args else args
     update = "--update" in args
+    prefixes = ("node_", "process_", "promhttp_")
+    if "--prefixes" in args:
+        at = args.index("--prefixes")
+        prefixes = tuple(args[at + 1].split(","))
+        del args[at:at + 2]
     binary, page = [a for a in args if a != "--update"][:2]
 
     help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
     flags = "```text\n" + help_text.rstrip() + "\n```"
-    metrics = metric_table(scrape(binary, extra))
+    metrics = metric_table(scrape(binary, extra), prefixes)
 
     with open(page) as f:
         current = f.read()
