@@ -13,7 +13,7 @@
 #include <signal.h>
 
 #include <atomic>
-#include <thread>
+#include <cstring>
 
 #ifndef TERN_VERSION
 #define TERN_VERSION "dev"
@@ -43,7 +43,7 @@ std::string compilerName() {
 
 std::string versionString(const ExporterInfo& info) {
   return info.program + ", version " TERN_VERSION " (branch: " TERN_BRANCH
-                        ", revision: " TERN_REVISION ")\n  build with: " +
+                        ", revision: " TERN_REVISION ")\n  built with: " +
          compilerName();
 }
 
@@ -54,6 +54,7 @@ struct Exporter::Serving {
   std::atomic<std::uint64_t> scrapes_ok{0};
   std::atomic<std::uint64_t> scrapes_rejected{0};
   std::atomic<int> in_flight{0};
+  std::atomic<std::size_t> last_dropped_clashes{0};  // logged when it changes
   WebConfig web_config;
   std::unique_ptr<BasicAuthVerifier> auth;
   HttpServer server;
@@ -79,7 +80,7 @@ Exporter::Exporter(ExporterInfo info)
                  "(exporter-toolkit format).")
       ->group("Web");
   app.add_flag("--web.disable-exporter-metrics", options_.disable_exporter_metrics,
-               "Exclude metrics about the exporter itself (process_*, promhttp_*, build_info).")
+               "Exclude metrics about the exporter itself (process_*, promhttp_*).")
       ->group("Web");
   app.add_option("--web.max-requests", options_.max_requests,
                  "Maximum number of parallel scrape requests. Use 0 to disable.")
@@ -168,7 +169,11 @@ std::string Exporter::render(std::chrono::steady_clock::time_point deadline) {
                "Current number of scrapes being served.", serving_->in_flight.load());
   }
   sink.drainInto(families);
-  sortAndMerge(families);
+  std::size_t dropped = sortAndMerge(families);
+  if (dropped != serving_->last_dropped_clashes.exchange(dropped) && dropped > 0) {
+    LOG_WARN("dropped series that clash with others of the same name (a textfile?)",
+             {"series", dropped});
+  }
   std::string body;
   body.reserve(64 << 10);
   writeTextFormat(families, body);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <string_view>
 
 namespace runtime {
@@ -96,22 +97,43 @@ void appendValue(std::string& out, double value) {
   }
 }
 
-void sortAndMerge(std::vector<MetricFamily>& families) {
+std::size_t sortAndMerge(std::vector<MetricFamily>& families) {
   std::stable_sort(families.begin(), families.end(),
                    [](const MetricFamily& a, const MetricFamily& b) { return a.name < b.name; });
+  std::size_t dropped = 0;
   std::size_t kept = 0;
   for (std::size_t i = 0; i < families.size(); ++i) {
     if (kept > 0 && families[kept - 1].name == families[i].name) {
-      auto& into = families[kept - 1].metric;
-      auto& from = families[i].metric;
-      into.insert(into.end(), std::make_move_iterator(from.begin()),
-                  std::make_move_iterator(from.end()));
+      // Two sources emitted one name (a textfile reusing node_cpu_seconds_total):
+      // keep the first source's type and series; a clash would make Prometheus
+      // reject the whole scrape.
+      MetricFamily& into = families[kept - 1];
+      MetricFamily& from = families[i];
+      if (into.type != from.type) {
+        dropped += from.metric.size();
+        continue;
+      }
+      auto key = [](const ClientMetric& metric) {
+        std::string text;
+        for (const auto& label : metric.label) text += label.name + '\0' + label.value + '\0';
+        return text;
+      };
+      std::set<std::string> seen;
+      for (const ClientMetric& metric : into.metric) seen.insert(key(metric));
+      for (ClientMetric& metric : from.metric) {
+        if (seen.insert(key(metric)).second) {
+          into.metric.push_back(std::move(metric));
+        } else {
+          ++dropped;
+        }
+      }
       continue;
     }
     if (kept != i) families[kept] = std::move(families[i]);
     ++kept;
   }
   families.resize(kept);
+  return dropped;
 }
 
 void writeTextFormat(const std::vector<MetricFamily>& families, std::string& out) {

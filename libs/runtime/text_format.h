@@ -14,8 +14,9 @@ namespace runtime {
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 // Sorts families by name and merges same-named ones, so the output is
-// deterministic and never repeats a HELP/TYPE block.
-void sortAndMerge(std::vector<MetricFamily>& families);
+// deterministic and never repeats a HELP/TYPE block. Series that clash with
+// ones already kept (same labels, or another type) are dropped and counted.
+std::size_t sortAndMerge(std::vector<MetricFamily>& families);
 
 // Appends the exposition of `families` (in the order given) to `out`.
 void writeTextFormat(const std::vector<MetricFamily>& families, std::string& out);

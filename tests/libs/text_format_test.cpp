@@ -71,3 +71,17 @@ TEST_CASE("text format: histogram and summary") {
         "h_seconds_bucket{le=\"0.1\"} 1\nh_seconds_bucket{le=\"+Inf\"} 3\n"
         "h_seconds_sum 0.6\nh_seconds_count 3\n");
 }
+
+TEST_CASE("text format: clashing families keep the first source's series") {
+  runtime::MetricSink sink;
+  sink.counter("x_total", "X.", 1, {{"cpu", "0"}});
+  sink.counter("x_total", "X again.", 2, {{"cpu", "0"}});  // duplicate series
+  sink.counter("x_total", "X again.", 3, {{"cpu", "1"}});  // new series: kept
+  sink.gauge("x_total", "X as a gauge.", 4);               // other type: dropped
+  std::vector<runtime::MetricFamily> families;
+  sink.drainInto(families);
+  CHECK(runtime::sortAndMerge(families) == 2);
+  std::string out;
+  runtime::writeTextFormat(families, out);
+  CHECK(out == "# HELP x_total X.\n# TYPE x_total counter\nx_total{cpu=\"0\"} 1\nx_total{cpu=\"1\"} 3\n");
+}
