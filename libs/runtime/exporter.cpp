@@ -109,8 +109,21 @@ CLI::App& Exporter::flags() { return *app_; }
 
 std::optional<int> Exporter::prepare(int argc, const char* const* argv) {
   registry_.addFlags(*app_);
+  // CLI11 2.1 reads "--flag=" (an empty value, which kingpin accepts) as a
+  // flag still waiting for its value and takes the next argument instead:
+  // "--collector.textfile.directory= --web.listen-address=..." would lose the
+  // listen address. Spell an empty value as its own argument.
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 1; --i) {
+    std::string arg = argv[i];
+    if (arg.starts_with("--") && arg.back() == '=') {
+      args.emplace_back("");
+      arg.pop_back();
+    }
+    args.push_back(std::move(arg));
+  }
   try {
-    app_->parse(argc, argv);
+    app_->parse(args);  // CLI11 takes the arguments in reverse order
   } catch (const CLI::ParseError& e) {
     int code = app_->exit(e);  // prints help, version or the error
     return code == 0 ? 0 : 2;
