@@ -64,7 +64,6 @@ Result<T> readNumber(const std::string& path) {
 }
 }  // namespace
 
-Result<std::int64_t> readInteger(const std::string& path) { return readNumber<std::int64_t>(path); }
 Result<std::uint64_t> readUnsigned(const std::string& path) { return readNumber<std::uint64_t>(path); }
 
 Result<std::vector<std::string>> listDirectory(const std::string& path) {
@@ -79,13 +78,6 @@ Result<std::vector<std::string>> listDirectory(const std::string& path) {
   ::closedir(dir);
   std::sort(names.begin(), names.end());
   return names;
-}
-
-Result<std::string> readLink(const std::string& path) {
-  char buf[4096];
-  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-  if (n < 0) return ReadError{path, errno};
-  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 bool exists(const std::string& path) {

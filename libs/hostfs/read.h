@@ -32,15 +32,11 @@ Result<std::string> readFile(const std::string& path, std::size_t limit = kDefau
 // A sysfs attribute: the file's text without the trailing newline.
 Result<std::string> readAttribute(const std::string& path);
 
-// A sysfs attribute holding one integer.
-Result<std::int64_t> readInteger(const std::string& path);
+// A sysfs attribute holding one unsigned integer.
 Result<std::uint64_t> readUnsigned(const std::string& path);
 
 // Names in a directory, sorted, without "." and "..".
 Result<std::vector<std::string>> listDirectory(const std::string& path);
-
-// Target of a symbolic link.
-Result<std::string> readLink(const std::string& path);
 
 bool exists(const std::string& path);
 

@@ -21,6 +21,7 @@ struct Round {
 struct Outcome {
   enum class Phase { queued, running, finished, cancelled };
   Phase phase = Phase::queued;  // guarded by Round::mutex
+  WorkerPool::Ticket ticket;
   MetricSink sink;
   Status status = Status::ok();
   double seconds = 0;
@@ -64,7 +65,7 @@ void Scraper::scrape(Clock::time_point deadline, std::vector<MetricFamily>& out)
       std::lock_guard round_lock(round->mutex);
       ++round->pending;
     }
-    pool_.post([round, outcome, collector = slot.collector, busy = slot.busy] {
+    outcome->ticket = pool_.post([round, outcome, collector = slot.collector, busy = slot.busy] {
       {
         std::lock_guard round_lock(round->mutex);
         if (outcome->phase == Outcome::Phase::cancelled) {
@@ -122,7 +123,7 @@ void Scraper::scrape(Clock::time_point deadline, std::vector<MetricFamily>& out)
       outcome->sink.drainInto(out);
     } else if (outcome->phase == Outcome::Phase::running) {
       status = Status::failure("timed out: collector did not finish before the scrape deadline");
-      pool_.compensateForStuckJob();
+      pool_.compensateForStuckJob(outcome->ticket);  // under the round lock: see there
     } else {
       outcome->phase = Outcome::Phase::cancelled;
       status = Status::failure("not started before the scrape deadline: other collectors were slow");

@@ -28,8 +28,6 @@ class Scraper {
   // success. Safe to call from several threads; scrapes run one at a time.
   void scrape(Clock::time_point deadline, std::vector<MetricFamily>& out);
 
-  std::size_t collectorCount() const { return slots_.size(); }
-
  private:
   struct Slot;
   std::string namespace_;

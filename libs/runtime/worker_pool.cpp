@@ -1,5 +1,6 @@
 #include "runtime/worker_pool.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -8,18 +9,20 @@
 namespace runtime {
 
 struct WorkerPool::State {
+  struct Job {
+    std::function<void()> run;
+    Ticket retire;  // set when the job was given up on: its thread then exits
+  };
   std::mutex mutex;
   std::condition_variable wake;
-  std::deque<std::function<void()>> jobs;
+  std::deque<Job> jobs;
   std::size_t threads = 0;  // alive, idle or in a job
-  std::size_t wanted = 0;   // threads beyond this retire after their job
   bool stopping = false;
 };
 
 WorkerPool::WorkerPool(std::size_t size) : state_(std::make_shared<State>()) {
   std::lock_guard lock(state_->mutex);
-  state_->wanted = size == 0 ? 1 : size;
-  for (std::size_t i = 0; i < state_->wanted; ++i) spawn(state_);
+  for (std::size_t i = 0; i < std::max<std::size_t>(size, 1); ++i) spawn(state_);
 }
 
 WorkerPool::~WorkerPool() {
@@ -40,30 +43,34 @@ void WorkerPool::spawn(const std::shared_ptr<State>& state) {
     while (true) {
       state->wake.wait(lock, [&] { return state->stopping || !state->jobs.empty(); });
       if (state->stopping) break;
-      std::function<void()> job = std::move(state->jobs.front());
+      State::Job job = std::move(state->jobs.front());
       state->jobs.pop_front();
       lock.unlock();
-      job();
-      job = nullptr;
+      job.run();
+      job.run = nullptr;
       lock.lock();
-      if (state->threads > state->wanted) break;  // we were replaced while stuck
+      if (*job.retire) break;  // replaced while stuck
+
     }
     --state->threads;
   }).detach();
 }
 
-void WorkerPool::post(std::function<void()> job) {
+WorkerPool::Ticket WorkerPool::post(std::function<void()> job) {
+  auto ticket = std::make_shared<std::atomic<bool>>(false);
   {
     std::lock_guard lock(state_->mutex);
-    state_->jobs.push_back(std::move(job));
+    state_->jobs.push_back({std::move(job), ticket});
   }
   state_->wake.notify_one();
+  return ticket;
 }
 
-void WorkerPool::compensateForStuckJob() {
+void WorkerPool::compensateForStuckJob(const Ticket& ticket) {
+  // The caller must know the job has not returned yet (the scraper checks
+  // under the lock the job takes to finish), so its thread sees the flag.
+  *ticket = true;
   std::lock_guard lock(state_->mutex);
-  // The stuck thread counts in `threads` until it returns; `wanted` stays, so
-  // whichever thread finishes a job first while there are too many retires.
   spawn(state_);
 }
 

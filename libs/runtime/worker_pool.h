@@ -5,6 +5,7 @@
 // the pool when its job finally returns. A handful of threads instead of one
 // per collector keeps the exporter's memory and wake-ups small.
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -19,9 +20,12 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  void post(std::function<void()> job);
-  // One posted job is stuck past its deadline: add a thread to make up for it.
-  void compensateForStuckJob();
+  // Identifies a posted job, for compensateForStuckJob().
+  using Ticket = std::shared_ptr<std::atomic<bool>>;
+  Ticket post(std::function<void()> job);
+  // The job is stuck past its deadline: start a thread to make up for it; the
+  // stuck thread exits when the job returns.
+  void compensateForStuckJob(const Ticket& ticket);
   std::size_t threadCount() const;
 
  private:
