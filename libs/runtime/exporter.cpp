@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <cstring>
@@ -249,6 +250,13 @@ int Exporter::run(int argc, char** argv) {
   // own free pages), and large per-scrape buffers (the exposition body, the
   // families) come from mmap and go back to the kernel when freed.
   mallopt(M_ARENA_MAX, 1);
+  // As Go programs do (node_exporter among them): the soft descriptor limit
+  // up to the hard one, so collectors may keep sysfs files open.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   mallopt(M_MMAP_THRESHOLD, 64 << 10);
   mallopt(M_TRIM_THRESHOLD, 128 << 10);
   if (auto exit_code = prepare(argc, argv)) return *exit_code;

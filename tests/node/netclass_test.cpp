@@ -8,6 +8,9 @@
 
 #include "collectors/collectors.h"
 #include "support/golden.h"
+#include "support/temp_tree.h"
+
+#include <filesystem>
 
 TEST_CASE("parseBase0Integer reads numbers as Go's ParseInt(s, 0, 64)") {
   CHECK(procfs::parseBase0Integer("1500") == 1500);
@@ -122,4 +125,30 @@ TEST_CASE("netclass collector fails on an attribute it cannot read, naming the p
   CHECK_FALSE(out.status.isOk());
   CHECK_FALSE(out.status.isNoData());
   CHECK(out.status.message().find("class/net/eth0/ifalias") != std::string::npos);
+}
+
+TEST_CASE("netclass keeps attribute files open between scrapes and lets go of vanished devices") {
+  testsupport::TempTree tree;
+  for (const char* device : {"eth0", "veth1"}) {
+    tree.write(std::string("class/net/") + device + "/mtu", "1500\n");
+    tree.write(std::string("class/net/") + device + "/operstate", "up\n");
+  }
+  hostfs::Paths paths;
+  paths.sysfs = tree.root();
+  auto collector = testsupport::buildCollector(node::registerNetclassCollector, paths);
+  auto first = testsupport::render(*collector);
+  CHECK(first.status.isOk());
+  CHECK(first.text.find("node_network_mtu_bytes{device=\"veth1\"} 1500\n") != std::string::npos);
+
+  // Values are read afresh from the open files.
+  tree.write("class/net/eth0/mtu", "9000\n");
+  auto second = testsupport::render(*collector);
+  CHECK(second.text.find("node_network_mtu_bytes{device=\"eth0\"} 9000\n") != std::string::npos);
+
+  // A container's veth goes away: its series go with it.
+  std::filesystem::remove_all(tree.path("class/net/veth1"));
+  auto third = testsupport::render(*collector);
+  CHECK(third.status.isOk());
+  CHECK(third.text.find("veth1") == std::string::npos);
+  CHECK(third.text.find("node_network_mtu_bytes{device=\"eth0\"} 9000\n") != std::string::npos);
 }
