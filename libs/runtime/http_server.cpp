@@ -27,6 +27,7 @@ namespace {
 constexpr std::size_t kMaxHeadBytes = 16 << 10;
 constexpr std::size_t kMaxBodyBytes = 64 << 10;  // requests carry no body we use
 constexpr int kIdleTimeoutSeconds = 30;           // keep-alive and slow clients
+constexpr std::chrono::seconds kHeadDeadline{10};
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -406,16 +407,26 @@ void HttpServer::serveConnection(int fd) {
       bool keep_alive = true;
       while (keep_alive && !stopping_) {
         std::size_t head_end;
+        // A request's head must arrive within kHeadDeadline of its first
+        // byte, so a client trickling bytes cannot hold a thread for ever.
+        std::optional<std::chrono::steady_clock::time_point> head_started;
+        if (!buffer.empty()) head_started = std::chrono::steady_clock::now();
         while ((head_end = buffer.find("\r\n\r\n")) == std::string::npos) {
           if (buffer.size() > kMaxHeadBytes) break;
+          if (head_started && std::chrono::steady_clock::now() - *head_started > kHeadDeadline) {
+            keep_alive = false;
+            break;
+          }
           ssize_t n = connection.read(chunk, sizeof chunk);
           if (n <= 0) {
             keep_alive = false;
             break;
           }
+          if (!head_started) head_started = std::chrono::steady_clock::now();
           buffer.append(chunk, static_cast<std::size_t>(n));
         }
         if (!keep_alive) break;
+        if (head_end != std::string::npos && head_end > kMaxHeadBytes) head_end = std::string::npos;
         HttpResponse response;
         HttpRequest request;
         std::optional<HttpRequest> parsed;
