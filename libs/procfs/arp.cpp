@@ -5,21 +5,16 @@ namespace procfs {
 Parsed<std::vector<ArpEntry>> parseArp(std::string_view text) {
   constexpr std::size_t kHeaderWidth = 9, kEntryWidth = 6;
   std::vector<ArpEntry> entries;
-  std::size_t number = 0;
-  std::string error;
-  forEachLine(text, [&](std::string_view line) {
-    ++number;
-    if (!error.empty()) return;
+  auto error = checkEachLine(text, [&](std::string_view line) -> LineError {
     auto columns = splitFields(line);
-    if (columns.empty() || columns.size() == kHeaderWidth) return;
+    if (columns.empty() || columns.size() == kHeaderWidth) return {};
     if (columns.size() != kEntryWidth) {
-      error = "line " + std::to_string(number) + ": " + std::to_string(columns.size()) +
-              " columns, expected " + std::to_string(kEntryWidth);
-      return;
+      return std::to_string(columns.size()) + " columns, expected " + std::to_string(kEntryWidth);
     }
     entries.push_back({std::string(columns[0]), std::string(columns[3]), std::string(columns[5])});
+    return {};
   });
-  if (!error.empty()) return unexpected(std::move(error));
+  if (error) return unexpected(std::move(*error));
   return entries;
 }
 

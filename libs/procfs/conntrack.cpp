@@ -19,41 +19,32 @@ Parsed<ConntrackStat> parseConntrackStat(std::string_view text) {
       {"search_restart", &ConntrackStat::search_restart},
   }};
   std::array<std::size_t, wanted.size()> column{};
-  std::size_t width = 0, number = 0;
-  std::string error;
-  forEachLine(text, [&](std::string_view line) {
-    ++number;
-    if (!error.empty() || trim(line).empty()) return;
+  std::size_t width = 0;
+  auto error = checkEachLine(text, [&](std::string_view line) -> LineError {
+    if (trim(line).empty()) return {};
     auto fields = splitFields(line);
     if (width == 0) {  // the header
       for (std::size_t i = 0; i < wanted.size(); ++i) {
         auto at = std::find(fields.begin(), fields.end(), wanted[i].first);
-        if (at == fields.end()) {
-          error = "header lacks the " + std::string(wanted[i].first) + " column";
-          return;
-        }
+        if (at == fields.end())
+          return "header lacks the " + std::string(wanted[i].first) + " column";
         column[i] = static_cast<std::size_t>(at - fields.begin());
       }
       width = fields.size();
-      return;
+      return {};
     }
     if (fields.size() != width) {
-      error = "line " + std::to_string(number) + ": " + std::to_string(fields.size()) +
-              " columns, the header has " + std::to_string(width);
-      return;
+      return std::to_string(fields.size()) + " columns, the header has " + std::to_string(width);
     }
     for (std::size_t i = 0; i < wanted.size(); ++i) {
       auto value = parseInteger<std::uint64_t>(fields[column[i]], 16);
-      if (!value) {
-        error = "line " + std::to_string(number) + ": \"" + std::string(fields[column[i]]) +
-                "\" is not a hexadecimal number";
-        return;
-      }
+      if (!value) return "\"" + std::string(fields[column[i]]) + "\" is not a hexadecimal number";
       total.*wanted[i].second += *value;
     }
+    return {};
   });
-  if (error.empty() && width == 0) error = "no header line";
-  if (!error.empty()) return unexpected(std::move(error));
+  if (!error && width == 0) error = "no header line";
+  if (error) return unexpected(std::move(*error));
   return total;
 }
 

@@ -5,19 +5,14 @@ namespace procfs {
 Parsed<std::vector<DiskstatsLine>> parseDiskstats(std::string_view text) {
   constexpr std::size_t kMinStats = 11, kMaxStats = 17;
   std::vector<DiskstatsLine> lines;
-  std::string error;
-  std::size_t number = 0;
-  forEachLine(text, [&](std::string_view line) {
-    ++number;
-    if (!error.empty()) return;
+  auto error = checkEachLine(text, [&](std::string_view line, std::size_t number) -> LineError {
     auto fields = splitFields(line);
-    if (fields.size() < 3 + kMinStats) return;
+    if (fields.size() < 3 + kMinStats) return {};
     DiskstatsLine entry;
     auto major = parseInteger<std::uint32_t>(fields[0]);
     auto minor = parseInteger<std::uint32_t>(fields[1]);
     if (!major || !minor) {
-      error = "line " + std::to_string(number) + ": bad device number";
-      return;
+      return "bad device number";
     }
     entry.major = *major;
     entry.minor = *minor;
@@ -25,15 +20,15 @@ Parsed<std::vector<DiskstatsLine>> parseDiskstats(std::string_view text) {
     for (std::size_t i = 3; i < fields.size() && i < 3 + kMaxStats; ++i) {
       auto value = parseU64(fields[i]);
       if (!value) {
-        error = "line " + std::to_string(number) + ": field " + std::to_string(i + 1) +
-                " is not a counter: \"" + std::string(fields[i]) + "\"";
-        return;
+        return "field " + std::to_string(i + 1) + " is not a counter: \"" + std::string(fields[i]) +
+               "\"";
       }
       entry.stats.push_back(*value);
     }
     lines.push_back(std::move(entry));
+    return {};
   });
-  if (!error.empty()) return unexpected(std::move(error));
+  if (error) return unexpected(std::move(*error));
   return lines;
 }
 

@@ -29,55 +29,49 @@ bool hasOption(std::string_view options, std::string_view wanted) {
   return false;
 }
 
-std::string lineError(std::size_t number, std::string_view line, const char* what) {
-  return "line " + std::to_string(number) + ": " + what + ": \"" + std::string(line) + "\"";
+std::string quoted(const char* what, std::string_view line) {
+  return std::string(what) + ": \"" + std::string(line) + "\"";
 }
 
 }  // namespace
 
 Parsed<std::vector<MountEntry>> parseMountInfo(std::string_view text) {
   std::vector<MountEntry> mounts;
-  std::string error;
-  std::size_t number = 0;
-  forEachLine(text, [&](std::string_view line) {
-    ++number;
-    if (!error.empty() || trim(line).empty()) return;
+  auto error = checkEachLine(text, [&](std::string_view line) -> LineError {
+    if (trim(line).empty()) return {};
     auto fields = splitFields(line);
     // id parent major:minor root mount-point options [optional...] - type source super-options
     std::size_t separator = 6;
     while (separator < fields.size() && fields[separator] != "-") ++separator;
     if (fields.size() < 6 || separator + 2 >= fields.size()) {
-      error = lineError(number, line, "malformed mountinfo line");
-      return;
+      return quoted("malformed mountinfo line", line);
     }
     std::string_view super_options = separator + 3 < fields.size() ? fields[separator + 3] : "";
     mounts.push_back({.device = std::string(fields[separator + 2]),
                       .mount_point = decodeMountPoint(fields[4]),
                       .fs_type = std::string(fields[separator + 1]),
                       .read_only = hasOption(fields[5], "ro") || hasOption(super_options, "ro")});
+    return {};
   });
-  if (!error.empty()) return unexpected(std::move(error));
+  if (error) return unexpected(std::move(*error));
   return mounts;
 }
 
 Parsed<std::vector<MountEntry>> parseMounts(std::string_view text) {
   std::vector<MountEntry> mounts;
-  std::string error;
-  std::size_t number = 0;
-  forEachLine(text, [&](std::string_view line) {
-    ++number;
-    if (!error.empty() || trim(line).empty()) return;
+  auto error = checkEachLine(text, [&](std::string_view line) -> LineError {
+    if (trim(line).empty()) return {};
     auto fields = splitFields(line);
     if (fields.size() < 4) {
-      error = lineError(number, line, "malformed mount point information");
-      return;
+      return quoted("malformed mount point information", line);
     }
     mounts.push_back({.device = std::string(fields[0]),
                       .mount_point = decodeMountPoint(fields[1]),
                       .fs_type = std::string(fields[2]),
                       .read_only = hasOption(fields[3], "ro")});
+    return {};
   });
-  if (!error.empty()) return unexpected(std::move(error));
+  if (error) return unexpected(std::move(*error));
   return mounts;
 }
 

@@ -4,24 +4,18 @@ namespace procfs {
 
 Parsed<Sockstat> parseSockstat(std::string_view text) {
   Sockstat stat;
-  std::size_t number = 0;
-  std::string error;
-  forEachLine(text, [&](std::string_view line) {
-    ++number;
-    if (!error.empty() || trim(line).empty()) return;
+  auto error = checkEachLine(text, [&](std::string_view line) -> LineError {
+    if (trim(line).empty()) return {};
     auto fields = splitFields(line);
-    auto fail = [&](const std::string& what) {
-      error = "line " + std::to_string(number) + ": " + what;
-    };
-    if (fields.size() < 3) return fail("expected a protocol and key/value pairs");
-    if ((fields.size() - 1) % 2 != 0) return fail("odd number of fields in key/value pairs");
+    if (fields.size() < 3) return "expected a protocol and key/value pairs";
+    if ((fields.size() - 1) % 2 != 0) return "odd number of fields in key/value pairs";
     std::string_view protocol = fields[0];
     if (protocol.back() == ':') protocol.remove_suffix(1);
     SockstatProtocol entry{.protocol = std::string(protocol)};
     std::optional<std::int64_t> used;
     for (std::size_t i = 1; i + 1 < fields.size(); i += 2) {
       auto value = parseI64(fields[i + 1]);
-      if (!value) return fail("value \"" + std::string(fields[i + 1]) + "\" is not an integer");
+      if (!value) return "value \"" + std::string(fields[i + 1]) + "\" is not an integer";
       std::string_view key = fields[i];
       if (key == "used")
         used = *value;
@@ -43,8 +37,9 @@ Parsed<Sockstat> parseSockstat(std::string_view text) {
     } else {
       stat.protocols.push_back(std::move(entry));
     }
+    return {};
   });
-  if (!error.empty()) return unexpected(std::move(error));
+  if (error) return unexpected(std::move(*error));
   return stat;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace procfs {
@@ -30,6 +31,32 @@ void forEachLine(std::string_view text, Fn&& fn) {
     text.remove_prefix(nl + 1);
   }
 }
+
+// For files rejected at their first bad line: calls check(line) or
+// check(line, number) for each line (numbered from 1, without the newline);
+// check returns an error message or nothing. The first message comes back as
+// "line N: message".
+template <typename Fn>
+std::optional<std::string> checkEachLine(std::string_view text, Fn&& check) {
+  std::size_t number = 0;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    ++number;
+    std::optional<std::string> error;
+    if constexpr (std::is_invocable_v<Fn, std::string_view, std::size_t>) {
+      error = check(text.substr(0, nl), number);
+    } else {
+      error = check(text.substr(0, nl));
+    }
+    if (error) {
+      return "line " + std::to_string(number) + ": " + *error;
+    }
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return std::nullopt;
+}
+using LineError = std::optional<std::string>;
 
 // Splits on runs of spaces and tabs.
 std::vector<std::string_view> splitFields(std::string_view line);
