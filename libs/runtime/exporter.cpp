@@ -59,7 +59,6 @@ struct Exporter::Serving {
   WebConfig web_config;
   std::unique_ptr<BasicAuthVerifier> auth;
   HttpServer server;
-  std::atomic<int> active_requests{0};
 };
 
 Exporter::Exporter(ExporterInfo info)
@@ -197,11 +196,13 @@ std::string Exporter::render(std::chrono::steady_clock::time_point deadline) {
 HttpResponse Exporter::serveMetrics(const HttpRequest& request) {
   Serving& serving = *serving_;
   HttpResponse response;
-  int active = ++serving.active_requests;
+  // In flight counts every request in the handler, rejected ones too, as
+  // promhttp's gauge does.
+  int active = ++serving.in_flight;
   struct Leave {
     std::atomic<int>& count;
     ~Leave() { --count; }
-  } leave{serving.active_requests};
+  } leave{serving.in_flight};
   if (options_.max_requests > 0 && active > options_.max_requests) {
     ++serving.scrapes_rejected;
     response.status = 503;
@@ -219,10 +220,8 @@ HttpResponse Exporter::serveMetrics(const HttpRequest& request) {
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                       std::chrono::duration<double>(timeout));
-  ++serving.in_flight;
   ++serving.scrapes_ok;
   response.body = render(deadline);
-  --serving.in_flight;
   response.content_type = kTextContentType;
   response.compressible = true;
   return response;

@@ -483,7 +483,7 @@ void HttpServer::serveConnection(int fd) {
           }
         }
         keep_alive = keep_alive && !stopping_;
-        std::string head = renderHead(request, response, keep_alive, response.body.size(), gzipped);
+        std::string head = renderHead(response, keep_alive, response.body.size(), gzipped);
         std::string_view body = request.method == "HEAD" ? std::string_view() : response.body;
         if (!connection.write(head, body)) break;
       }
@@ -514,7 +514,7 @@ HttpResponse HttpServer::respond(const HttpRequest& request) {
   return response;
 }
 
-std::string HttpServer::renderHead(const HttpRequest& request, const HttpResponse& response,
+std::string HttpServer::renderHead(const HttpResponse& response,
                                    bool keep_alive, std::size_t body_size, bool gzipped) const {
   std::string head;
   head.reserve(256);
@@ -534,7 +534,6 @@ std::string HttpServer::renderHead(const HttpRequest& request, const HttpRespons
   for (const auto& [name, value] : response.headers) head += "\r\n" + name + ": " + value;
   for (const auto& [name, value] : options_.extra_headers) head += "\r\n" + name + ": " + value;
   head += "\r\n\r\n";
-  (void)request;
   return head;
 }
 

@@ -10,9 +10,6 @@
 // OpenSSL 3 removed, so its TLS crashes on the first handshake. OpenSSL is
 // linked statically here and only touched when TLS is configured.
 
-#include "base/expected.h"
-#include "runtime/web_config.h"
-
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -25,12 +22,15 @@
 #include <thread>
 #include <vector>
 
+#include "base/expected.h"
+#include "runtime/web_config.h"
+
 namespace runtime {
 
 struct HttpRequest {
   std::string method;
-  std::string path;     // without the query string
-  std::string version;  // "HTTP/1.1"
+  std::string path;                                          // without the query string
+  std::string version;                                       // "HTTP/1.1"
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   // A request header by case-insensitive name, or empty.
   std::string header(std::string_view name) const;
@@ -89,8 +89,8 @@ class HttpServer {
   void acceptLoop(int listen_fd);
   void serveConnection(int fd);
   HttpResponse respond(const HttpRequest& request);
-  std::string renderHead(const HttpRequest& request, const HttpResponse& response,
-                         bool keep_alive, std::size_t body_size, bool gzipped) const;
+  std::string renderHead(const HttpResponse& response, bool keep_alive, std::size_t body_size,
+                         bool gzipped) const;
 
   std::map<std::string, Handler> routes_;
   Authenticator authenticator_;
