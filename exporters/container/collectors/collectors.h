@@ -1,0 +1,37 @@
+#pragma once
+// Every container collector, registered in one place. Each lives in its own
+// file; all read the same Containers (the Docker watcher and cgroup layout).
+
+#include "collectors/containers.h"
+#include "runtime/collector.h"
+
+#include <memory>
+
+namespace container {
+
+// Built on first use, after the flags have filled the options, and shared by
+// every collector.
+class SharedContainers {
+ public:
+  Options options;
+  std::shared_ptr<Containers> get() {
+    if (!containers_) containers_ = std::make_shared<Containers>(options);
+    return containers_;
+  }
+
+ private:
+  std::shared_ptr<Containers> containers_;
+};
+
+void registerAllCollectors(runtime::CollectorRegistry& registry, SharedContainers& shared);
+
+void registerCpuCollector(runtime::CollectorRegistry&, SharedContainers&);
+void registerMemoryCollector(runtime::CollectorRegistry&, SharedContainers&);
+void registerNetworkCollector(runtime::CollectorRegistry&, SharedContainers&);
+void registerDiskioCollector(runtime::CollectorRegistry&, SharedContainers&);
+void registerDiskCollector(runtime::CollectorRegistry&, SharedContainers&);
+void registerPressureCollector(runtime::CollectorRegistry&, SharedContainers&);
+void registerStateCollector(runtime::CollectorRegistry&, SharedContainers&);
+void registerDockerCollector(runtime::CollectorRegistry&, SharedContainers&);
+
+}  // namespace container

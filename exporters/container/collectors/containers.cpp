@@ -1,0 +1,103 @@
+#include "collectors/containers.h"
+
+#include "log/log.h"
+
+#include <algorithm>
+#include <set>
+
+namespace container {
+
+Containers::Containers(const Options& options) : options_(options), watcher_(options.docker) {
+  std::string cgroup_root = options_.paths.sys("fs/cgroup");
+  auto layout = cgroups::detectLayout(cgroup_root);
+  if (layout) {
+    layout_ = *layout;
+  } else {
+    LOG_ERROR("no cgroup hierarchy; usage metrics are off, state metrics still work",
+              {"path", cgroup_root}, {"err", layout.error()});
+  }
+  watcher_.start();
+}
+
+Containers::~Containers() { watcher_.stop(); }
+
+std::shared_ptr<const View> Containers::view() {
+  auto snapshot = watcher_.snapshot();
+  std::lock_guard lock(mutex_);
+  if (!view_ || view_->snapshot != snapshot) view_ = build(std::move(snapshot));
+  return view_;
+}
+
+std::string containerLabelName(std::string_view docker_label) {
+  std::string name = "container_label_";
+  for (char c : docker_label) {
+    bool valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    name.push_back(valid ? c : '_');
+  }
+  return name;
+}
+
+runtime::Labels withLabel(const runtime::Labels& labels, std::string name, std::string value) {
+  runtime::Labels out;
+  out.reserve(labels.size() + 1);
+  out = labels;
+  out.push_back({std::move(name), std::move(value)});
+  return out;
+}
+
+runtime::Labels Containers::labelsFor(const docker::Container& container,
+                                      const std::string& id_label) const {
+  runtime::Labels labels = {{"id", id_label}, {"name", container.name}, {"image", container.image}};
+  if (!options_.store_labels) return labels;
+  std::set<std::string> seen;
+  for (const auto& [key, value] : container.labels) {
+    if (!options_.label_allowlist.empty() &&
+        std::find(options_.label_allowlist.begin(), options_.label_allowlist.end(), key) ==
+            options_.label_allowlist.end()) {
+      continue;
+    }
+    // Two Docker labels may sanitize to one name ("a.b", "a_b"): keep the first.
+    std::string name = containerLabelName(key);
+    if (seen.insert(name).second) labels.push_back({std::move(name), value});
+  }
+  return labels;
+}
+
+std::shared_ptr<const View> Containers::build(std::shared_ptr<const docker::Snapshot> snapshot) {
+  auto view = std::make_shared<View>();
+  view->layout = layout_;
+  bool systemd_driver = snapshot->info.cgroup_driver == "systemd";
+  std::map<std::pair<std::string, std::int64_t>, std::optional<std::string>> cache;
+  for (const auto& container : snapshot->containers) {
+    ContainerView entry;
+    entry.container = &container;
+    bool has_cgroup = container.pid > 0 &&
+                      (container.state == "running" || container.state == "paused" ||
+                       container.state == "restarting");
+    if (has_cgroup && layout_) {
+      auto key = std::pair{container.id, container.pid};
+      auto cached = cgroup_cache_.find(key);
+      entry.cgroup = cached != cgroup_cache_.end() && cached->second
+                         ? cached->second
+                         : cgroups::findContainer(*layout_, container.id, container.cgroup_parent,
+                                                  systemd_driver);
+      cache[key] = entry.cgroup;
+    }
+    // Without a cgroup (exited), the id is where Docker would put it.
+    std::string id_label = entry.cgroup ? *entry.cgroup
+                           : systemd_driver ? "/system.slice/docker-" + container.id + ".scope"
+                                            : "/docker/" + container.id;
+    entry.labels = labelsFor(container, id_label);
+    entry.state_labels = entry.labels;
+    const std::string* project = container.label("com.docker.compose.project");
+    const std::string* service = container.label("com.docker.compose.service");
+    entry.state_labels.push_back({"compose_project", project ? *project : ""});
+    entry.state_labels.push_back({"compose_service", service ? *service : ""});
+    view->containers.push_back(std::move(entry));
+  }
+  cgroup_cache_ = std::move(cache);
+  view->snapshot = std::move(snapshot);
+  return view;
+}
+
+}  // namespace container
