@@ -10,7 +10,11 @@ both and fails when the page differs; `--update` rewrites the page.
 Families served from user content (textfile metrics) are left out: only
 names with the exporter's own prefixes are documented.
 
-usage: docs_test.py BINARY PAGE [--update] [--prefixes node_,process_] -- EXTRA_ARGS...
+usage: docs_test.py BINARY PAGE [--update] [--prefixes node_,process_]
+                    [--wait-for NAME,NAME] -- EXTRA_ARGS...
+
+--wait-for scrapes again (for up to 30 s) until those families appear, for
+binaries that fill their state in the background (tern-container).
 """
 import re
 import subprocess
@@ -24,7 +28,7 @@ METRICS_BEGIN = "<!-- BEGIN GENERATED METRICS -->"
 METRICS_END = "<!-- END GENERATED METRICS -->"
 
 
-def scrape(binary, extra_args):
+def scrape(binary, extra_args, wait_for=()):
     proc = subprocess.Popen(
         [binary, "--web.listen-address=127.0.0.1:0", *extra_args],
         stderr=subprocess.PIPE, text=True)
@@ -40,8 +44,14 @@ def scrape(binary, extra_args):
                 address = match.group(1)
         if address is None:
             raise SystemExit(f"{binary} did not start listening")
-        with urllib.request.urlopen(f"http://{address}/metrics", timeout=20) as response:
-            return response.read().decode()
+        deadline = time.time() + 30
+        while True:
+            with urllib.request.urlopen(f"http://{address}/metrics", timeout=20) as response:
+                text = response.read().decode()
+            missing = [n for n in wait_for if not re.search(rf"^{re.escape(n)}[{{ ]", text, re.M)]
+            if not missing or time.time() > deadline:
+                return text
+            time.sleep(0.5)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -95,11 +105,16 @@ def main():
         at = args.index("--prefixes")
         prefixes = tuple(args[at + 1].split(","))
         del args[at:at + 2]
+    wait_for = ()
+    if "--wait-for" in args:
+        at = args.index("--wait-for")
+        wait_for = tuple(args[at + 1].split(","))
+        del args[at:at + 2]
     binary, page = [a for a in args if a != "--update"][:2]
 
     help_text = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
     flags = "```text\n" + help_text.rstrip() + "\n```"
-    metrics = metric_table(scrape(binary, extra), prefixes)
+    metrics = metric_table(scrape(binary, extra, wait_for), prefixes)
 
     with open(page) as f:
         current = f.read()
