@@ -100,13 +100,16 @@ void Scraper::scrape(Clock::time_point deadline, std::vector<MetricFamily>& out)
     round->done.wait_until(round_lock, deadline, [&] { return round->pending == 0; });
   }
 
+  // node_exporter's help reads "node_exporter: ..."; a namespace that already
+  // ends in "_exporter" (container_exporter) is not suffixed twice.
+  std::string program = namespace_.ends_with("_exporter") ? namespace_ : namespace_ + "_exporter";
   MetricFamily duration;
   duration.name = namespace_ + "_scrape_collector_duration_seconds";
-  duration.help = namespace_ + "_exporter: Duration of a collector scrape.";
+  duration.help = program + ": Duration of a collector scrape.";
   duration.type = MetricType::Gauge;
   MetricFamily success;
   success.name = namespace_ + "_scrape_collector_success";
-  success.help = namespace_ + "_exporter: Whether a collector succeeded.";
+  success.help = program + ": Whether a collector succeeded.";
   success.type = MetricType::Gauge;
 
   std::lock_guard round_lock(round->mutex);

@@ -174,7 +174,8 @@ void registerDiskCollector(runtime::CollectorRegistry& registry, SharedContainer
                       app.add_option("--collector.disk.interval", g_interval_seconds,
                                      "Seconds between measurements of the containers' writable layers.")
                           ->capture_default_str()
-                          ->check(CLI::PositiveNumber);
+                          ->check(CLI::PositiveNumber)
+                          ->group("Collectors");
                     },
                 .make = [&shared] { return std::make_unique<DiskCollector>(shared.get()); }});
 }
