@@ -13,8 +13,8 @@ namespace {
 // "cpu,cpuacct" (which most hosts also reach through "cpu" and "cpuacct"
 // symlinks, but not all). On v2 every controller is in the one hierarchy.
 std::string hierarchy(const Layout& layout, std::string_view controller) {
-  std::string own = layout.root + "/" + std::string(controller);
   if (layout.version == Version::v2) return layout.root;
+  std::string own = layout.root + "/" + std::string(controller);
   if (hostfs::exists(own) || (controller != "cpu" && controller != "cpuacct")) return own;
   for (const char* comounted : {"cpu,cpuacct", "cpuacct,cpu"}) {
     std::string path = layout.root + "/" + comounted;
@@ -82,7 +82,10 @@ std::string parentPath(std::string_view parent, std::string_view id, bool system
   return path + std::string(parent) + "/" + std::string(id);
 }
 
-// The first of the two files with a non-zero count, or else the first found.
+// The pairs of v1 files that count I/O per device, in the order readIo tries
+// them: the first pair that counts anything wins, or else the first found.
+// Throttle files count every bio whatever the scheduler; the others only I/O
+// that went through CFQ or BFQ.
 struct BlkioFiles {
   const char* bytes;
   const char* ops;

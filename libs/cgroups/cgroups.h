@@ -30,13 +30,17 @@ struct Layout {
 };
 
 // Looks at <root>: "cgroup.controllers" at the top means v2; a "cpuacct" or
-// "cpu,cpuacct" directory means v1. Fails when it is neither.
+// "cpu,cpuacct" directory means v1, hybrid when <root>/unified holds
+// "cgroup.controllers". Fails when it is neither.
 base::Expected<Layout, std::string> detectLayout(const std::string& root);
 
 // Why a read gave nothing. `gone` is the normal race of a container that
 // stopped between listing and reading (its directory vanished): callers skip
 // it silently. `malformed` is a file that exists but does not parse: callers
-// count an error and log it.
+// count an error and log it. `unreadable` is any other failure to read
+// (permission denied, ...). A file missing from a directory that exists is no
+// issue: its fields stay empty (memory.peak before Linux 5.19, swap without
+// swap accounting, pressure without PSI).
 struct ReadIssue {
   enum Kind { gone, malformed, unreadable } kind = gone;
   std::string message;  // "<path>: line 3: ..." for the log line
@@ -87,11 +91,13 @@ struct Memory {
 Read<Memory> readMemory(const Layout& layout, const std::string& path);
 
 // Block I/O per device. v1: blkio.throttle.io_service_bytes and
-// blkio.throttle.io_serviced (falling back to the *_recursive CFQ files when
-// the throttle ones are all zero); v2: io.stat rbytes/wbytes/rios/wios.
+// blkio.throttle.io_serviced (falling back to the *_recursive files of CFQ,
+// then of BFQ, when the throttle ones count nothing); v2: io.stat
+// rbytes/wbytes/rios/wios.
 struct IoDevice {
   std::uint32_t major = 0, minor = 0;
   std::uint64_t read_bytes = 0, write_bytes = 0, reads = 0, writes = 0;
+  bool operator==(const IoDevice&) const = default;
 };
 Read<std::vector<IoDevice>> readIo(const Layout& layout, const std::string& path);
 

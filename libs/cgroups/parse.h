@@ -58,6 +58,7 @@ Parsed<std::vector<IoDevice>> parseIoStat(std::string_view text);
 struct BlkioDevice {
   std::uint32_t major = 0, minor = 0;
   std::uint64_t read = 0, write = 0;
+  bool operator==(const BlkioDevice&) const = default;
 };
 Parsed<std::vector<BlkioDevice>> parseBlkio(std::string_view text);
 

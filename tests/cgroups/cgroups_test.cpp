@@ -220,51 +220,26 @@ TEST_CASE("readMemory") {
 }
 
 TEST_CASE("readIo") {
+  using Devices = std::vector<cgroups::IoDevice>;
+  // major, minor, read bytes, written bytes, reads, writes
+  const Devices two_disks{{8, 0, 1048576, 2097152, 256, 512}, {259, 0, 4096, 0, 1, 0}};
   SUBCASE("v1 throttle files") {
     auto c = container("v1-cgroupfs", kV1Id);
     auto devices = cgroups::readIo(c.layout, c.path);
     REQUIRE(devices);
-    REQUIRE(devices->size() == 2);
-    const auto& sda = (*devices)[0];
-    CHECK(sda.major == 8);
-    CHECK(sda.minor == 0);
-    CHECK(sda.read_bytes == 1048576);
-    CHECK(sda.write_bytes == 2097152);
-    CHECK(sda.reads == 256);
-    CHECK(sda.writes == 512);
-    const auto& nvme = (*devices)[1];
-    CHECK(nvme.major == 259);
-    CHECK(nvme.minor == 0);
-    CHECK(nvme.read_bytes == 4096);
-    CHECK(nvme.write_bytes == 0);
-    CHECK(nvme.reads == 1);
-    CHECK(nvme.writes == 0);
+    CHECK(*devices == two_disks);
   }
   SUBCASE("v1 with empty throttle files falls back to BFQ's") {
     auto c = container("hybrid", kHybridId);
     auto devices = cgroups::readIo(c.layout, c.path);
     REQUIRE(devices);
-    REQUIRE(devices->size() == 1);
-    const auto& sdb = (*devices)[0];
-    CHECK(sdb.major == 8);
-    CHECK(sdb.minor == 16);
-    CHECK(sdb.read_bytes == 8192);
-    CHECK(sdb.write_bytes == 4096);
-    CHECK(sdb.reads == 2);
-    CHECK(sdb.writes == 1);
+    CHECK(*devices == Devices{{8, 16, 8192, 4096, 2, 1}});
   }
   SUBCASE("v2 io.stat") {
     auto c = container("v2-systemd", kSystemdId);
     auto devices = cgroups::readIo(c.layout, c.path);
     REQUIRE(devices);
-    REQUIRE(devices->size() == 2);
-    CHECK((*devices)[0].major == 8);
-    CHECK((*devices)[0].read_bytes == 1048576);
-    CHECK((*devices)[0].write_bytes == 2097152);
-    CHECK((*devices)[0].reads == 256);
-    CHECK((*devices)[0].writes == 512);
-    CHECK((*devices)[1].major == 259);
-    CHECK((*devices)[1].reads == 1);
+    CHECK(*devices == two_disks);
   }
   SUBCASE("v2 without I/O") {
     auto c = container("v2-cgroupfs", kV2Id);

@@ -95,18 +95,9 @@ TEST_CASE("parseIoStat") {
         "259:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0 depth=max avg_lat=0 win=0 "
         "cost.vrate=100.00 cost.usage=0\n");
     REQUIRE(devices);
-    REQUIRE(devices->size() == 2);
-    const auto& sda = (*devices)[0];
-    CHECK(sda.major == 8);
-    CHECK(sda.minor == 0);
-    CHECK(sda.read_bytes == 1048576);
-    CHECK(sda.write_bytes == 2097152);
-    CHECK(sda.reads == 256);
-    CHECK(sda.writes == 512);
-    const auto& nvme = (*devices)[1];
-    CHECK(nvme.major == 259);
-    CHECK(nvme.read_bytes == 4096);
-    CHECK(nvme.reads == 1);
+    // major, minor, read bytes, written bytes, reads, writes
+    CHECK(*devices == std::vector<cgroups::IoDevice>{{8, 0, 1048576, 2097152, 256, 512},
+                                                     {259, 0, 4096, 0, 1, 0}});
   }
   SUBCASE("malformed") {
     auto device = cgroups::parseIoStat("8:0 rbytes=1\nsda rbytes=1\n");
@@ -133,14 +124,9 @@ TEST_CASE("parseBlkio") {
         "259:0 Read 4096\n259:0 Write 0\n259:0 Total 4096\n"
         "Total 3149824\n");
     REQUIRE(devices);
-    REQUIRE(devices->size() == 2);
-    CHECK((*devices)[0].major == 8);
-    CHECK((*devices)[0].minor == 0);
-    CHECK((*devices)[0].read == 1048576);
-    CHECK((*devices)[0].write == 2097152);
-    CHECK((*devices)[1].major == 259);
-    CHECK((*devices)[1].read == 4096);
-    CHECK((*devices)[1].write == 0);
+    // major, minor, read, write
+    CHECK(*devices ==
+          std::vector<cgroups::BlkioDevice>{{8, 0, 1048576, 2097152}, {259, 0, 4096, 0}});
   }
   SUBCASE("malformed") {
     auto total = cgroups::parseBlkio("8:0 Read 1\nTotal many\n");
