@@ -47,8 +47,8 @@ PID_FILE = os.path.join(STATE_DIR, "dockerd.pid")
 LOG_FILE = os.path.join(STATE_DIR, "dockerd.log")
 LOCK_FILE = os.path.join(STATE_DIR, "lock")
 START_TIMEOUT = 60
-# Appended to dockerd's command line; empty for the real fixture.
-EXTRA_DAEMON_ARGS = []
+# Never start a second dockerd beside a running one to try this out: a daemon
+# started with --bridge=none deletes the docker0 interface the other one uses.
 
 
 class Unavailable(Exception):
@@ -177,7 +177,7 @@ def start_daemon(log=print):
             log(f"docker_env: starting {DOCKERD}, log in {LOG_FILE}")
             with open(LOG_FILE, "ab") as out:
                 daemon = subprocess.Popen(
-                    [DOCKERD, f"--host=unix://{SOCKET}", *EXTRA_DAEMON_ARGS],
+                    [DOCKERD, f"--host=unix://{SOCKET}"],
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
