@@ -47,6 +47,8 @@ PID_FILE = os.path.join(STATE_DIR, "dockerd.pid")
 LOG_FILE = os.path.join(STATE_DIR, "dockerd.log")
 LOCK_FILE = os.path.join(STATE_DIR, "lock")
 START_TIMEOUT = 60
+# Never start a second dockerd beside a running one to try this out: a daemon
+# started with --bridge=none deletes the docker0 interface the other one uses.
 
 
 class Unavailable(Exception):
@@ -57,9 +59,10 @@ class Unavailable(Exception):
 # Talking to the daemon
 
 
-def api_get(path, socket_path=SOCKET, timeout=5):
+def api_get(path, socket_path=None, timeout=5):
     """GET path on the Engine API over a unix socket: (status, body bytes).
     HTTP/1.0, so the daemon answers without chunked encoding and closes."""
+    socket_path = socket_path or SOCKET
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(socket_path)
@@ -79,7 +82,7 @@ def api_get(path, socket_path=SOCKET, timeout=5):
     return int(parts[1]), body
 
 
-def ping(socket_path=SOCKET, timeout=3):
+def ping(socket_path=None, timeout=3):
     """True when a Docker daemon answers GET /_ping with 200 OK."""
     try:
         status, body = api_get("/_ping", socket_path, timeout)
