@@ -148,9 +148,15 @@ def check_state(test, families, names, infos, project):
         want = 1.0 if state["OOMKilled"] else 0.0
         test.check(value is None or value == want,
                    f"container_oom_killed for {name}: {value}, docker says OOMKilled={state['OOMKilled']}")
-        value = single(test, families, "container_last_seen", name)
-        test.check(value is None or abs(value - time.time()) < 120,
-                   f"container_last_seen for {name}: {value} is not about now ({time.time():.0f})")
+        # As in cAdvisor, container_last_seen exists only while the container
+        # runs, so `time() - container_last_seen > 60` alerts on a stopped one.
+        if state["Status"] in ("running", "paused") and role != "restart":
+            value = single(test, families, "container_last_seen", name)
+            test.check(value is None or abs(value - time.time()) < 120,
+                       f"container_last_seen for {name}: {value} is not about now ({time.time():.0f})")
+        elif state["Status"] == "exited":
+            test.check(not cc.of_container(families, "container_last_seen", name),
+                       f"container_last_seen for exited {name}: present, want absent (as cAdvisor)")
         if state["Status"] == "running" and role != "restart":
             value = single(test, families, "container_start_time_seconds", name)
             started = cc.docker_time(state["StartedAt"])
