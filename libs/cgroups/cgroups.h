@@ -8,14 +8,14 @@
 // Each read* function reads only the files its metrics need. Parsing is done
 // by the pure functions in cgroups/parse.h.
 
-#include "base/expected.h"
-#include "procfs/pressure.h"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "base/expected.h"
+#include "procfs/pressure.h"
 
 namespace cgroups {
 
@@ -59,9 +59,10 @@ std::optional<std::string> findContainer(const Layout& layout, std::string_view 
 
 // All values as the kernel counts them; the collector converts units.
 struct Cpu {
-  std::optional<std::uint64_t> usage_ns;   // v1 cpuacct.usage; v2 cpu.stat usage_usec*1000
-  std::optional<std::uint64_t> user_ns;    // v1 cpuacct.stat user (USER_HZ=100 ticks)*1e7; v2 user_usec*1000
-  std::optional<std::uint64_t> system_ns;  // likewise "system" / system_usec
+  std::optional<std::uint64_t> usage_ns;  // v1 cpuacct.usage; v2 cpu.stat usage_usec*1000
+  std::optional<std::uint64_t>
+      user_ns;  // v1 cpuacct.stat user (USER_HZ=100 ticks)*1e7; v2 user_usec*1000
+  std::optional<std::uint64_t> system_ns;          // likewise "system" / system_usec
   std::optional<std::uint64_t> periods;            // cpu.stat nr_periods
   std::optional<std::uint64_t> throttled_periods;  // cpu.stat nr_throttled
   std::optional<std::uint64_t> throttled_ns;       // v1 throttled_time; v2 throttled_usec*1000
@@ -78,15 +79,18 @@ struct CpuSpec {
 Read<CpuSpec> readCpuSpec(const Layout& layout, const std::string& path);
 
 struct Memory {
-  std::optional<std::uint64_t> usage;        // v1 memory.usage_in_bytes; v2 memory.current
-  std::optional<std::uint64_t> working_set;  // usage - inactive_file (v1 total_inactive_file), floor 0
-  std::optional<std::uint64_t> rss;          // v1 total_rss; v2 memory.stat anon
-  std::optional<std::uint64_t> cache;        // v1 total_cache; v2 memory.stat file
-  std::optional<std::uint64_t> swap;         // v1 total_swap; v2 memory.swap.current
-  std::optional<std::uint64_t> max_usage;    // v1 memory.max_usage_in_bytes; v2 memory.peak
-  std::optional<std::uint64_t> failcnt;      // v1 memory.failcnt; v2 memory.events "max"
-  std::optional<std::uint64_t> oom_kills;    // v1 memory.oom_control oom_kill; v2 memory.events oom_kill
-  std::optional<std::uint64_t> limit;        // v1 memory.limit_in_bytes; v2 memory.max; absent when unlimited
+  std::optional<std::uint64_t> usage;  // v1 memory.usage_in_bytes; v2 memory.current
+  std::optional<std::uint64_t>
+      working_set;                     // usage - inactive_file (v1 total_inactive_file), floor 0
+  std::optional<std::uint64_t> rss;    // v1 total_rss; v2 memory.stat anon
+  std::optional<std::uint64_t> cache;  // v1 total_cache; v2 memory.stat file
+  std::optional<std::uint64_t> swap;   // v1 total_swap; v2 memory.swap.current
+  std::optional<std::uint64_t> max_usage;  // v1 memory.max_usage_in_bytes; v2 memory.peak
+  std::optional<std::uint64_t> failcnt;    // v1 memory.failcnt; v2 memory.events "max"
+  std::optional<std::uint64_t>
+      oom_kills;  // v1 memory.oom_control oom_kill; v2 memory.events oom_kill
+  std::optional<std::uint64_t>
+      limit;  // v1 memory.limit_in_bytes; v2 memory.max; absent when unlimited
 };
 Read<Memory> readMemory(const Layout& layout, const std::string& path);
 

@@ -1,11 +1,11 @@
 #include "docker/api.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 namespace docker {
 namespace {
@@ -50,7 +50,8 @@ std::optional<std::pair<int, int>> splitVersion(std::string_view text) {
   if (dot == std::string_view::npos) return std::nullopt;
   int major = 0, minor = 0;
   auto [major_end, major_ec] = std::from_chars(text.data(), text.data() + dot, major);
-  auto [minor_end, minor_ec] = std::from_chars(text.data() + dot + 1, text.data() + text.size(), minor);
+  auto [minor_end, minor_ec] =
+      std::from_chars(text.data() + dot + 1, text.data() + text.size(), minor);
   if (major_ec != std::errc() || minor_ec != std::errc() || major_end != text.data() + dot ||
       minor_end != text.data() + text.size()) {
     return std::nullopt;
@@ -66,8 +67,9 @@ constexpr std::pair<int, int> kNewestApi{1, 43};
 }  // namespace
 
 const std::string* Container::label(std::string_view key) const {
-  auto found = std::lower_bound(labels.begin(), labels.end(), key,
-                                [](const auto& label, std::string_view k) { return label.first < k; });
+  auto found =
+      std::lower_bound(labels.begin(), labels.end(), key,
+                       [](const auto& label, std::string_view k) { return label.first < k; });
   return found != labels.end() && found->first == key ? &found->second : nullptr;
 }
 
@@ -81,7 +83,8 @@ Parsed<Version> parseVersion(std::string_view text) {
 
 Parsed<std::string> negotiateApiVersion(const Version& daemon) {
   auto offered = splitVersion(daemon.api_version);
-  if (!offered) return unexpected(fmt::format("/version: malformed ApiVersion {:?}", daemon.api_version));
+  if (!offered)
+    return unexpected(fmt::format("/version: malformed ApiVersion {:?}", daemon.api_version));
   if (*offered < kOldestApi) {
     return unexpected(fmt::format("Docker API {} is older than the oldest supported, {}.{}",
                                   daemon.api_version, kOldestApi.first, kOldestApi.second));
@@ -185,7 +188,8 @@ double parseTimestamp(std::string_view text) {
     rest.remove_prefix(digits);
   }
   if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-')) {
-    int offset = ((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600 + ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60;
+    int offset = ((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600 +
+                 ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60;
     seconds -= rest[0] == '+' ? offset : -offset;
   }
   return seconds;

@@ -3,14 +3,14 @@
 // plain structs. Pure functions: a malformed answer is an error value naming
 // what was wrong, never an exception.
 
-#include "base/expected.h"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/expected.h"
 
 namespace docker {
 
@@ -30,10 +30,10 @@ Parsed<std::string> negotiateApiVersion(const Version& daemon);
 
 // GET /info, the parts about where containers live.
 struct Info {
-  std::string cgroup_driver;   // "cgroupfs" or "systemd"
-  std::string cgroup_version;  // "1" or "2" (absent before API 1.40: "")
-  std::string docker_root_dir; // "/var/lib/docker"
-  std::string storage_driver;  // "overlay2"
+  std::string cgroup_driver;    // "cgroupfs" or "systemd"
+  std::string cgroup_version;   // "1" or "2" (absent before API 1.40: "")
+  std::string docker_root_dir;  // "/var/lib/docker"
+  std::string storage_driver;   // "overlay2"
 };
 Parsed<Info> parseInfo(std::string_view json);
 
@@ -45,22 +45,22 @@ using Labels = std::vector<std::pair<std::string, std::string>>;  // sorted by k
 // GET /containers/<id>/json
 struct Container {
   std::string id;
-  std::string name;          // without the leading "/"
-  std::string image;         // Config.Image, as the user named it
-  std::string image_id;      // "sha256:..."
+  std::string name;      // without the leading "/"
+  std::string image;     // Config.Image, as the user named it
+  std::string image_id;  // "sha256:..."
   Labels labels;
-  std::string state;         // created|running|restarting|paused|exited|dead|removing
-  std::string health;        // starting|healthy|unhealthy, or "none" without a healthcheck
-  std::int64_t pid = 0;      // init process on the host, 0 when not running
+  std::string state;     // created|running|restarting|paused|exited|dead|removing
+  std::string health;    // starting|healthy|unhealthy, or "none" without a healthcheck
+  std::int64_t pid = 0;  // init process on the host, 0 when not running
   std::int64_t exit_code = 0;
   bool oom_killed = false;
   std::int64_t restart_count = 0;
-  double created = 0;        // unix seconds
-  double started_at = 0;     // unix seconds, 0 if never started
+  double created = 0;     // unix seconds
+  double started_at = 0;  // unix seconds, 0 if never started
   double finished_at = 0;
-  std::string cgroup_parent; // HostConfig.CgroupParent
-  std::string graph_driver;  // GraphDriver.Name
-  std::string upper_dir;     // GraphDriver.Data.UpperDir (overlay2: the writable layer)
+  std::string cgroup_parent;  // HostConfig.CgroupParent
+  std::string graph_driver;   // GraphDriver.Name
+  std::string upper_dir;      // GraphDriver.Data.UpperDir (overlay2: the writable layer)
 
   const std::string* label(std::string_view key) const;
 };

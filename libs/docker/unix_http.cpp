@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -9,10 +10,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <optional>
 #include <charconv>
 #include <cstring>
-#include <strings.h>
+#include <optional>
 
 namespace docker {
 namespace {
@@ -82,9 +82,10 @@ std::optional<std::string> sendAll(int fd, std::string_view data) {
 
 std::string requestText(std::string_view target) {
   // Docker wants a Host header but ignores its value.
-  return fmt::format("GET {} HTTP/1.1\r\nHost: docker\r\nUser-Agent: tern-container\r\n"
-                     "Accept: application/json\r\nConnection: close\r\n\r\n",
-                     target);
+  return fmt::format(
+      "GET {} HTTP/1.1\r\nHost: docker\r\nUser-Agent: tern-container\r\n"
+      "Accept: application/json\r\nConnection: close\r\n\r\n",
+      target);
 }
 
 // Reads until the parser is complete or the peer closes. `wait_limit` caps
@@ -99,7 +100,8 @@ base::Expected<bool, std::string> readResponse(int fd, ResponseParser& parser,
     if (should_stop()) return true;
     auto now = Clock::now();
     if (now >= deadline) {
-      if (deadline_is_error) return unexpected(std::string("timed out waiting for the Docker daemon"));
+      if (deadline_is_error)
+        return unexpected(std::string("timed out waiting for the Docker daemon"));
       return true;
     }
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
@@ -151,7 +153,8 @@ base::Expected<bool, std::string> ResponseParser::parseHead(std::string_view hea
       chunked = value.find("chunked") != std::string_view::npos;
     } else if (equalsIgnoreCase(name, "Content-Length")) {
       std::size_t length = 0;
-      auto [length_end, length_ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+      auto [length_end, length_ec] =
+          std::from_chars(value.data(), value.data() + value.size(), length);
       if (length_ec != std::errc() || length_end != value.data() + value.size()) {
         return unexpected(fmt::format("malformed Content-Length {:?}", value));
       }
@@ -171,7 +174,8 @@ base::Expected<bool, std::string> ResponseParser::parseHead(std::string_view hea
   return true;
 }
 
-base::Expected<bool, std::string> ResponseParser::feed(std::string_view data, const BodySink& on_body) {
+base::Expected<bool, std::string> ResponseParser::feed(std::string_view data,
+                                                       const BodySink& on_body) {
   while (!data.empty() && state_ != State::done) {
     switch (state_) {
       case State::head: {
@@ -180,7 +184,8 @@ base::Expected<bool, std::string> ResponseParser::feed(std::string_view data, co
         pending_.append(data);
         auto end = pending_.find("\r\n\r\n", old_size >= 3 ? old_size - 3 : 0);
         if (end == std::string::npos) {
-          if (pending_.size() > max_head_bytes_) return unexpected(std::string("response head too large"));
+          if (pending_.size() > max_head_bytes_)
+            return unexpected(std::string("response head too large"));
           return true;
         }
         std::string head = pending_.substr(0, end);
@@ -217,7 +222,8 @@ base::Expected<bool, std::string> ResponseParser::feed(std::string_view data, co
         data.remove_prefix(newline + 1);
         std::string_view line = trimSpaces(pending_);
         if (state_ == State::chunk_data_end) {
-          if (!line.empty()) return unexpected(std::string("malformed chunked body: data after chunk"));
+          if (!line.empty())
+            return unexpected(std::string("malformed chunked body: data after chunk"));
           state_ = State::chunk_size;
         } else if (state_ == State::trailer) {
           if (line.empty()) state_ = State::done;
@@ -244,8 +250,9 @@ base::Expected<bool, std::string> ResponseParser::feed(std::string_view data, co
 base::Expected<bool, std::string> ResponseParser::finish() {
   if (state_ == State::until_close) state_ = State::done;
   if (state_ == State::done) return true;
-  return unexpected(std::string(state_ == State::head ? "connection closed before a response"
-                                                      : "connection closed in the middle of the body"));
+  return unexpected(std::string(state_ == State::head
+                                    ? "connection closed before a response"
+                                    : "connection closed in the middle of the body"));
 }
 
 base::Expected<Response, std::string> UnixHttpClient::get(std::string_view target) const {
@@ -268,7 +275,8 @@ base::Expected<Response, std::string> UnixHttpClient::get(std::string_view targe
       },
       deadline, [&] { return too_large; }, true);
   if (!read) return unexpected(read.error());
-  if (too_large) return unexpected(fmt::format("response to {} over {} bytes", target, max_body_bytes_));
+  if (too_large)
+    return unexpected(fmt::format("response to {} over {} bytes", target, max_body_bytes_));
   response.status = parser.status();
   return response;
 }

@@ -8,14 +8,14 @@
 // exporter's whole budget is 12 MB. The Docker API over a local socket needs
 // only GET, Content-Length and chunked bodies, which is what this does.
 
-#include "base/expected.h"
-
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
+
+#include "base/expected.h"
 
 namespace docker {
 
@@ -24,7 +24,8 @@ namespace docker {
 // is fed bytes and hands out body bytes, so tests drive it without sockets.
 class ResponseParser {
  public:
-  explicit ResponseParser(std::size_t max_head_bytes = 64 * 1024) : max_head_bytes_(max_head_bytes) {}
+  explicit ResponseParser(std::size_t max_head_bytes = 64 * 1024)
+      : max_head_bytes_(max_head_bytes) {}
 
   // Feeds received bytes; decoded body bytes go to on_body. Returns an error
   // message for a malformed response.
@@ -39,7 +40,16 @@ class ResponseParser {
   int status() const { return status_; }
 
  private:
-  enum class State { head, fixed, chunk_size, chunk_data, chunk_data_end, trailer, until_close, done };
+  enum class State {
+    head,
+    fixed,
+    chunk_size,
+    chunk_data,
+    chunk_data_end,
+    trailer,
+    until_close,
+    done
+  };
   base::Expected<bool, std::string> parseHead(std::string_view head);
   std::size_t max_head_bytes_;
   State state_ = State::head;
@@ -67,9 +77,9 @@ class UnixHttpClient {
   // ends the stream, on error, or when `stop` is set or `until` passes (both
   // checked at least every 250 ms); the value is the HTTP status.
   base::Expected<int, std::string> streamLines(std::string_view target,
-                                                const std::function<void(std::string_view)>& on_line,
-                                                const std::atomic<bool>& stop,
-                                                std::chrono::steady_clock::time_point until) const;
+                                               const std::function<void(std::string_view)>& on_line,
+                                               const std::atomic<bool>& stop,
+                                               std::chrono::steady_clock::time_point until) const;
 
   const std::string& socketPath() const { return socket_path_; }
 

@@ -1,11 +1,11 @@
 #include "docker/watcher.h"
 
-#include "log/log.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
+
+#include "log/log.h"
 
 namespace docker {
 namespace {
@@ -17,8 +17,8 @@ using Clock = std::chrono::steady_clock;
 // run), attach, resize, top and the like change nothing and cost no call.
 bool changesContainer(std::string_view action) {
   static const std::set<std::string_view> kActions = {
-      "create", "start", "restart", "die",     "stop",   "kill",          "pause",
-      "unpause", "oom",  "rename",  "update",  "health_status"};
+      "create", "start",   "restart", "die",    "stop",   "kill",
+      "pause",  "unpause", "oom",     "rename", "update", "health_status"};
   return kActions.count(action) > 0;
 }
 
@@ -34,7 +34,9 @@ Watcher::Watcher(WatcherOptions options)
 
 Watcher::~Watcher() { stop(); }
 
-void Watcher::start() { thread_ = std::thread([this] { run(); }); }
+void Watcher::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Watcher::stop() {
   {
@@ -95,8 +97,10 @@ base::Expected<Response, std::string> Watcher::get(Endpoint endpoint, const std:
   return response;
 }
 
-base::Expected<bool, std::string> Watcher::refresh(const std::string& prefix, const std::string& id) {
-  auto response = get(Endpoint::inspect, fmt::format("{}/containers/{}/json", prefix, urlEncode(id)));
+base::Expected<bool, std::string> Watcher::refresh(const std::string& prefix,
+                                                   const std::string& id) {
+  auto response =
+      get(Endpoint::inspect, fmt::format("{}/containers/{}/json", prefix, urlEncode(id)));
   if (!response) return unexpected(response.error());
   if (response->status == 404) {  // removed since the event or the list
     containers_.erase(id);
@@ -213,7 +217,8 @@ void Watcher::run() {
     containers_.clear();
     publish(false);
     // A session that lived a while was healthy: start the backoff over.
-    if (Clock::now() - started > std::chrono::seconds(60)) backoff = std::chrono::milliseconds(1000);
+    if (Clock::now() - started > std::chrono::seconds(60))
+      backoff = std::chrono::milliseconds(1000);
     if (error != last_error) {
       LOG_ERROR("Docker unreachable; container metrics paused until it answers",
                 {"socket", options_.socket_path}, {"err", error},

@@ -6,9 +6,6 @@
 // daemon is unreachable the snapshot says so and the watcher reconnects with
 // backoff (1 s doubling to 30 s), logging once per distinct error.
 
-#include "docker/api.h"
-#include "docker/unix_http.h"
-
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -20,6 +17,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "docker/api.h"
+#include "docker/unix_http.h"
 
 namespace docker {
 

@@ -3,9 +3,9 @@
 
 #include "docker/api.h"
 
-#include "hostfs/read.h"
-
 #include <doctest/doctest.h>
+
+#include "hostfs/read.h"
 
 namespace {
 
@@ -78,7 +78,8 @@ TEST_CASE("inspect of an exited container") {
 }
 
 TEST_CASE("inspect tolerates mistyped fields and rejects non-JSON") {
-  auto c = docker::parseInspect(R"({"Id":"abc","Name":7,"State":{"Status":["x"],"Pid":"12"},"Config":null})");
+  auto c = docker::parseInspect(
+      R"({"Id":"abc","Name":7,"State":{"Status":["x"],"Pid":"12"},"Config":null})");
   REQUIRE(c);
   CHECK(c->name.empty());
   CHECK(c->state.empty());

@@ -1,7 +1,5 @@
 #include "docker/unix_http.h"
 
-#include "support/temp_tree.h"
-
 #include <doctest/doctest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -9,6 +7,8 @@
 
 #include <cstring>
 #include <thread>
+
+#include "support/temp_tree.h"
 
 namespace {
 
@@ -22,7 +22,8 @@ struct Fed {
 Fed feedInPieces(docker::ResponseParser& parser, std::string_view response, std::size_t step) {
   Fed fed;
   for (std::size_t at = 0; at < response.size() && fed.ok; at += step) {
-    auto result = parser.feed(response.substr(at, step), [&](std::string_view b) { fed.body.append(b); });
+    auto result =
+        parser.feed(response.substr(at, step), [&](std::string_view b) { fed.body.append(b); });
     if (!result) {
       fed.ok = false;
       fed.error = result.error();
@@ -34,7 +35,9 @@ Fed feedInPieces(docker::ResponseParser& parser, std::string_view response, std:
 }  // namespace
 
 TEST_CASE("ResponseParser: a Content-Length body, whatever the read sizes") {
-  std::string response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"a\":\"bc\"}\n";
+  std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+      "11\r\n\r\n{\"a\":\"bc\"}\n";
   for (std::size_t step : {1u, 3u, 7u, 1000u}) {
     docker::ResponseParser parser;
     auto fed = feedInPieces(parser, response, step);
@@ -83,7 +86,8 @@ TEST_CASE("ResponseParser: malformed responses are errors, not crashes") {
 }
 
 TEST_CASE("urlEncode escapes a filter's JSON") {
-  CHECK(docker::urlEncode(R"({"type":["container"]})") == "%7B%22type%22%3A%5B%22container%22%5D%7D");
+  CHECK(docker::urlEncode(R"({"type":["container"]})") ==
+        "%7B%22type%22%3A%5B%22container%22%5D%7D");
 }
 
 namespace {
@@ -122,7 +126,8 @@ class OneShotServer {
 TEST_CASE("UnixHttpClient: a daemon that accepts but never answers times out") {
   testsupport::TempTree tree;
   std::string path = tree.path("docker.sock");
-  OneShotServer server(path, [](int) { std::this_thread::sleep_for(std::chrono::milliseconds(600)); });
+  OneShotServer server(path,
+                       [](int) { std::this_thread::sleep_for(std::chrono::milliseconds(600)); });
   docker::UnixHttpClient client(path, std::chrono::milliseconds(200));
   auto started = std::chrono::steady_clock::now();
   auto response = client.get("/version");
@@ -146,7 +151,8 @@ TEST_CASE("UnixHttpClient: a GET on a real socket, and a missing socket") {
   REQUIRE(response);
   CHECK(response->status == 200);
   CHECK(response->body == "OK");
-  auto missing = docker::UnixHttpClient(tree.path("absent.sock"), std::chrono::milliseconds(200)).get("/_ping");
+  auto missing = docker::UnixHttpClient(tree.path("absent.sock"), std::chrono::milliseconds(200))
+                     .get("/_ping");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().find("No such file") != std::string::npos);
 }

@@ -2,10 +2,10 @@
 // Every container collector, registered in one place. Each lives in its own
 // file; all read the same Containers (the Docker watcher and cgroup layout).
 
+#include <memory>
+
 #include "collectors/containers.h"
 #include "runtime/collector.h"
-
-#include <memory>
 
 namespace container {
 
@@ -22,6 +22,26 @@ class SharedContainers {
  private:
   std::shared_ptr<Containers> containers_;
 };
+
+// The base of every collector here: it reads the shared Containers.
+class ContainerCollector : public runtime::Collector {
+ public:
+  explicit ContainerCollector(std::shared_ptr<Containers> containers)
+      : containers_(std::move(containers)) {}
+
+ protected:
+  std::shared_ptr<Containers> containers_;
+};
+
+// The registry entry of a collector that is on by default.
+template <typename T>
+runtime::CollectorSpec containerCollector(SharedContainers& shared, std::string name,
+                                          std::string help) {
+  return {.name = std::move(name),
+          .enabled_by_default = true,
+          .help = std::move(help),
+          .make = [&shared] { return std::make_unique<T>(shared.get()); }};
+}
 
 void registerAllCollectors(runtime::CollectorRegistry& registry, SharedContainers& shared);
 

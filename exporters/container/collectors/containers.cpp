@@ -1,9 +1,13 @@
 #include "collectors/containers.h"
 
-#include "log/log.h"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
+
+#include "hostfs/read.h"
+#include "log/log.h"
+#include "procfs/text.h"
 
 namespace container {
 
@@ -31,8 +35,20 @@ std::shared_ptr<const View> Containers::view() {
 std::string containerLabelName(std::string_view docker_label) {
   std::string name = "container_label_";
   for (char c : docker_label) {
-    bool valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool valid =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     name.push_back(valid ? c : '_');
+  }
+  return name;
+}
+
+std::string blockDeviceName(const hostfs::Paths& paths, std::uint32_t major, std::uint32_t minor) {
+  std::string name = fmt::format("{}:{}", major, minor);
+  auto uevent = hostfs::readFile(paths.sys(fmt::format("dev/block/{}:{}/uevent", major, minor)));
+  if (uevent) {
+    procfs::forEachLine(*uevent, [&](std::string_view line) {
+      if (line.starts_with("DEVNAME=")) name = "/dev/" + std::string(line.substr(8));
+    });
   }
   return name;
 }
@@ -71,9 +87,9 @@ std::shared_ptr<const View> Containers::build(std::shared_ptr<const docker::Snap
   for (const auto& container : snapshot->containers) {
     ContainerView entry;
     entry.container = &container;
-    bool has_cgroup = container.pid > 0 &&
-                      (container.state == "running" || container.state == "paused" ||
-                       container.state == "restarting");
+    bool has_cgroup =
+        container.pid > 0 && (container.state == "running" || container.state == "paused" ||
+                              container.state == "restarting");
     if (has_cgroup && layout_) {
       auto key = std::pair{container.id, container.pid};
       auto cached = cgroup_cache_.find(key);
@@ -84,7 +100,7 @@ std::shared_ptr<const View> Containers::build(std::shared_ptr<const docker::Snap
       cache[key] = entry.cgroup;
     }
     // Without a cgroup (exited), the id is where Docker would put it.
-    std::string id_label = entry.cgroup ? *entry.cgroup
+    std::string id_label = entry.cgroup     ? *entry.cgroup
                            : systemd_driver ? "/system.slice/docker-" + container.id + ".scope"
                                             : "/docker/" + container.id;
     entry.labels = labelsFor(container, id_label);

@@ -3,12 +3,6 @@
 // exist and what they are), the cgroup layout (where their usage lives), and
 // per container the label sets, rebuilt only when Docker reports a change.
 
-#include "cgroups/cgroups.h"
-#include "docker/watcher.h"
-#include "hostfs/paths.h"
-#include "runtime/collector.h"
-#include "runtime/metrics.h"
-
 #include <array>
 #include <atomic>
 #include <map>
@@ -17,6 +11,12 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cgroups/cgroups.h"
+#include "docker/watcher.h"
+#include "hostfs/paths.h"
+#include "runtime/collector.h"
+#include "runtime/metrics.h"
 
 namespace container {
 
@@ -62,7 +62,9 @@ class Containers {
   const Options& options() const { return options_; }
   docker::Watcher& watcher() { return watcher_; }
   void countError(ErrorSource source) { errors_[static_cast<int>(source)].fetch_add(1); }
-  std::uint64_t errors(ErrorSource source) const { return errors_[static_cast<int>(source)].load(); }
+  std::uint64_t errors(ErrorSource source) const {
+    return errors_[static_cast<int>(source)].load();
+  }
 
  private:
   std::shared_ptr<const View> build(std::shared_ptr<const docker::Snapshot> snapshot);
@@ -100,6 +102,10 @@ runtime::Status forEachCgroup(Containers& containers, const View& view, Read&& r
   }
   return first_error.empty() ? runtime::Status::ok() : runtime::Status::failure(first_error);
 }
+
+// "/dev/sda" for a block device, from <sysfs>/dev/block/<major>:<minor>/uevent;
+// "<major>:<minor>" when sysfs does not say.
+std::string blockDeviceName(const hostfs::Paths& paths, std::uint32_t major, std::uint32_t minor);
 
 // The labels plus one more.
 runtime::Labels withLabel(const runtime::Labels& labels, std::string name, std::string value);

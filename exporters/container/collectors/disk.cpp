@@ -5,12 +5,6 @@
 // in a background thread every --collector.disk.interval and scrapes read the
 // last result; a scrape never walks a directory.
 
-#include "collectors/collectors.h"
-#include "hostfs/read.h"
-#include "log/log.h"
-#include "procfs/text.h"
-
-#include <CLI/CLI.hpp>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -19,9 +13,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <condition_variable>
 #include <set>
 #include <thread>
+
+#include "collectors/collectors.h"
+#include "log/log.h"
 
 namespace container {
 namespace {
@@ -31,7 +29,8 @@ double g_interval_seconds = 60;
 // Bytes allocated under a directory, as `du` counts them (st_blocks, each
 // hard-linked inode once), without following symlinks or leaving the
 // filesystem.
-std::uint64_t allocatedBytes(int directory_fd, dev_t device, std::set<std::pair<dev_t, ino_t>>& seen,
+std::uint64_t allocatedBytes(int directory_fd, dev_t device,
+                             std::set<std::pair<dev_t, ino_t>>& seen,
                              const std::atomic<bool>& stop) {
   DIR* directory = fdopendir(directory_fd);
   if (!directory) {
@@ -46,10 +45,13 @@ std::uint64_t allocatedBytes(int directory_fd, dev_t device, std::set<std::pair<
     struct stat info {};
     if (fstatat(dirfd(directory), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (info.st_dev != device) continue;
-    if (info.st_nlink > 1 && !S_ISDIR(info.st_mode) && !seen.insert({info.st_dev, info.st_ino}).second) continue;
+    if (info.st_nlink > 1 && !S_ISDIR(info.st_mode) &&
+        !seen.insert({info.st_dev, info.st_ino}).second)
+      continue;
     total += static_cast<std::uint64_t>(info.st_blocks) * 512;
     if (S_ISDIR(info.st_mode)) {
-      int child = openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int child =
+          openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (child >= 0) total += allocatedBytes(child, device, seen, stop);
     }
   }
@@ -63,10 +65,10 @@ struct Measured {
   std::string device;
 };
 
-class DiskCollector : public runtime::Collector {
+class DiskCollector : public ContainerCollector {
  public:
   explicit DiskCollector(std::shared_ptr<Containers> containers)
-      : containers_(std::move(containers)),
+      : ContainerCollector(std::move(containers)),
         interval_(std::chrono::milliseconds(static_cast<long long>(g_interval_seconds * 1000))) {
     thread_ = std::thread([this] { run(); });
   }
@@ -81,8 +83,12 @@ class DiskCollector : public runtime::Collector {
 
   runtime::Status update(runtime::MetricSink& sink) override {
     auto view = containers_->view();
-    auto& usage = sink.gauge("container_fs_usage_bytes", "Number of bytes that are consumed by the container on this filesystem.");
-    auto& limit = sink.gauge("container_fs_limit_bytes", "Number of bytes that can be consumed by the container on this filesystem.");
+    auto& usage =
+        sink.gauge("container_fs_usage_bytes",
+                   "Number of bytes that are consumed by the container on this filesystem.");
+    auto& limit =
+        sink.gauge("container_fs_limit_bytes",
+                   "Number of bytes that can be consumed by the container on this filesystem.");
     std::lock_guard lock(mutex_);
     for (const auto& entry : view->containers) {
       auto found = measured_.find(entry.container->id);
@@ -106,15 +112,7 @@ class DiskCollector : public runtime::Collector {
   }
 
   std::string deviceName(dev_t device) const {
-    std::string name = fmt::format("{}:{}", major(device), minor(device));
-    auto uevent = hostfs::readFile(
-        containers_->options().paths.sys(fmt::format("dev/block/{}:{}/uevent", major(device), minor(device))));
-    if (uevent) {
-      procfs::forEachLine(*uevent, [&](std::string_view line) {
-        if (line.starts_with("DEVNAME=")) name = "/dev/" + std::string(line.substr(8));
-      });
-    }
-    return name;
+    return blockDeviceName(containers_->options().paths, major(device), minor(device));
   }
 
   void measureAll() {
@@ -154,7 +152,6 @@ class DiskCollector : public runtime::Collector {
     }
   }
 
-  std::shared_ptr<Containers> containers_;
   std::chrono::milliseconds interval_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -166,18 +163,19 @@ class DiskCollector : public runtime::Collector {
 }  // namespace
 
 void registerDiskCollector(runtime::CollectorRegistry& registry, SharedContainers& shared) {
-  registry.add({.name = "disk",
-                .enabled_by_default = true,
-                .help = "Writable-layer size of each container (overlay2), measured in the background.",
-                .add_flags =
-                    [](CLI::App& app) {
-                      app.add_option("--collector.disk.interval", g_interval_seconds,
-                                     "Seconds between measurements of the containers' writable layers.")
-                          ->capture_default_str()
-                          ->check(CLI::PositiveNumber)
-                          ->group("Collectors");
-                    },
-                .make = [&shared] { return std::make_unique<DiskCollector>(shared.get()); }});
+  registry.add(
+      {.name = "disk",
+       .enabled_by_default = true,
+       .help = "Writable-layer size of each container (overlay2), measured in the background.",
+       .add_flags =
+           [](CLI::App& app) {
+             app.add_option("--collector.disk.interval", g_interval_seconds,
+                            "Seconds between measurements of the containers' writable layers.")
+                 ->capture_default_str()
+                 ->check(CLI::PositiveNumber)
+                 ->group("Collectors");
+           },
+       .make = [&shared] { return std::make_unique<DiskCollector>(shared.get()); }});
 }
 
 }  // namespace container

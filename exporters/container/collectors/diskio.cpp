@@ -3,63 +3,53 @@
 // found through <sysfs>/dev/block/<major>:<minor>/uevent.
 
 #include "collectors/collectors.h"
-#include "hostfs/read.h"
-#include "procfs/text.h"
-
-#include <fmt/format.h>
 
 namespace container {
 namespace {
 
-class DiskioCollector : public runtime::Collector {
+class DiskioCollector : public ContainerCollector {
  public:
-  explicit DiskioCollector(std::shared_ptr<Containers> containers) : containers_(std::move(containers)) {}
+  using ContainerCollector::ContainerCollector;
 
   runtime::Status update(runtime::MetricSink& sink) override {
     auto view = containers_->view();
-    auto& read_bytes = sink.counter("container_fs_reads_bytes_total", "Cumulative count of bytes read");
-    auto& write_bytes = sink.counter("container_fs_writes_bytes_total", "Cumulative count of bytes written");
+    auto& read_bytes =
+        sink.counter("container_fs_reads_bytes_total", "Cumulative count of bytes read");
+    auto& write_bytes =
+        sink.counter("container_fs_writes_bytes_total", "Cumulative count of bytes written");
     auto& reads = sink.counter("container_fs_reads_total", "Cumulative count of reads completed");
-    auto& writes = sink.counter("container_fs_writes_total", "Cumulative count of writes completed");
-    return forEachCgroup(*containers_, *view, cgroups::readIo,
-                         [&](const ContainerView& entry, const std::vector<cgroups::IoDevice>& devices) {
-                           for (const auto& device : devices) {
-                             auto labels = withLabel(entry.labels, "device", deviceName(device.major, device.minor));
-                             addSample(read_bytes, device.read_bytes, labels);
-                             addSample(write_bytes, device.write_bytes, labels);
-                             addSample(reads, device.reads, labels);
-                             addSample(writes, device.writes, labels);
-                           }
-                         });
+    auto& writes =
+        sink.counter("container_fs_writes_total", "Cumulative count of writes completed");
+    return forEachCgroup(
+        *containers_, *view, cgroups::readIo,
+        [&](const ContainerView& entry, const std::vector<cgroups::IoDevice>& devices) {
+          for (const auto& device : devices) {
+            auto labels = withLabel(entry.labels, "device", deviceName(device.major, device.minor));
+            addSample(read_bytes, device.read_bytes, labels);
+            addSample(write_bytes, device.write_bytes, labels);
+            addSample(reads, device.reads, labels);
+            addSample(writes, device.writes, labels);
+          }
+        });
   }
 
  private:
-  // "/dev/sda"; "8:0" when sysfs does not say.
   const std::string& deviceName(std::uint32_t major, std::uint32_t minor) {
     auto key = std::pair{major, minor};
     auto found = names_.find(key);
     if (found != names_.end()) return found->second;
-    std::string name = fmt::format("{}:{}", major, minor);
-    auto uevent = hostfs::readFile(containers_->options().paths.sys(fmt::format("dev/block/{}:{}/uevent", major, minor)));
-    if (uevent) {
-      procfs::forEachLine(*uevent, [&](std::string_view line) {
-        if (line.starts_with("DEVNAME=")) name = "/dev/" + std::string(line.substr(8));
-      });
-    }
-    return names_.emplace(key, std::move(name)).first->second;
+    return names_.emplace(key, blockDeviceName(containers_->options().paths, major, minor))
+        .first->second;
   }
 
-  std::shared_ptr<Containers> containers_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> names_;
 };
 
 }  // namespace
 
 void registerDiskioCollector(runtime::CollectorRegistry& registry, SharedContainers& shared) {
-  registry.add({.name = "diskio",
-                .enabled_by_default = true,
-                .help = "Block I/O bytes and operations per container and device.",
-                .make = [&shared] { return std::make_unique<DiskioCollector>(shared.get()); }});
+  registry.add(containerCollector<DiskioCollector>(
+      shared, "diskio", "Block I/O bytes and operations per container and device."));
 }
 
 }  // namespace container

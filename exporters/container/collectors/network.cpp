@@ -2,11 +2,11 @@
 // read from /proc/<pid>/net/dev of its init process. Like cAdvisor, lo and
 // host-side veth/docker interfaces are left out.
 
+#include <fmt/format.h>
+
 #include "collectors/collectors.h"
 #include "hostfs/read.h"
 #include "procfs/netdev.h"
-
-#include <fmt/format.h>
 
 namespace container {
 namespace {
@@ -15,9 +15,9 @@ bool ignoredInterface(std::string_view name) {
   return name == "lo" || name.starts_with("veth") || name.starts_with("docker");
 }
 
-class NetworkCollector : public runtime::Collector {
+class NetworkCollector : public ContainerCollector {
  public:
-  explicit NetworkCollector(std::shared_ptr<Containers> containers) : containers_(std::move(containers)) {}
+  using ContainerCollector::ContainerCollector;
 
   runtime::Status update(runtime::MetricSink& sink) override {
     auto view = containers_->view();
@@ -32,17 +32,21 @@ class NetworkCollector : public runtime::Collector {
          &procfs::NetDevLine::receive_bytes},
         {"container_network_receive_packets_total", "Cumulative count of packets received",
          &procfs::NetDevLine::receive_packets},
-        {"container_network_receive_packets_dropped_total", "Cumulative count of packets dropped while receiving",
+        {"container_network_receive_packets_dropped_total",
+         "Cumulative count of packets dropped while receiving",
          &procfs::NetDevLine::receive_dropped},
-        {"container_network_receive_errors_total", "Cumulative count of errors encountered while receiving",
+        {"container_network_receive_errors_total",
+         "Cumulative count of errors encountered while receiving",
          &procfs::NetDevLine::receive_errors},
         {"container_network_transmit_bytes_total", "Cumulative count of bytes transmitted",
          &procfs::NetDevLine::transmit_bytes},
         {"container_network_transmit_packets_total", "Cumulative count of packets transmitted",
          &procfs::NetDevLine::transmit_packets},
         {"container_network_transmit_packets_dropped_total",
-         "Cumulative count of packets dropped while transmitting", &procfs::NetDevLine::transmit_dropped},
-        {"container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting",
+         "Cumulative count of packets dropped while transmitting",
+         &procfs::NetDevLine::transmit_dropped},
+        {"container_network_transmit_errors_total",
+         "Cumulative count of errors encountered while transmitting",
          &procfs::NetDevLine::transmit_errors},
     }};
     for (auto& counter : counters) counter.family = &sink.counter(counter.name, counter.help);
@@ -50,7 +54,8 @@ class NetworkCollector : public runtime::Collector {
     std::string first_error;
     for (const auto& entry : view->containers) {
       if (!entry.cgroup) continue;  // not running: no namespace to look into
-      std::string path = containers_->options().paths.proc(fmt::format("{}/net/dev", entry.container->pid));
+      std::string path =
+          containers_->options().paths.proc(fmt::format("{}/net/dev", entry.container->pid));
       auto text = hostfs::readFile(path);
       if (!text) {
         if (text.error().notFound()) continue;  // exited since the listing
@@ -71,18 +76,13 @@ class NetworkCollector : public runtime::Collector {
     }
     return first_error.empty() ? runtime::Status::ok() : runtime::Status::failure(first_error);
   }
-
- private:
-  std::shared_ptr<Containers> containers_;
 };
 
 }  // namespace
 
 void registerNetworkCollector(runtime::CollectorRegistry& registry, SharedContainers& shared) {
-  registry.add({.name = "network",
-                .enabled_by_default = true,
-                .help = "Network interface counters inside each container.",
-                .make = [&shared] { return std::make_unique<NetworkCollector>(shared.get()); }});
+  registry.add(containerCollector<NetworkCollector>(
+      shared, "network", "Network interface counters inside each container."));
 }
 
 }  // namespace container

@@ -4,35 +4,43 @@
 // container is removed. container_last_seen and container_start_time_seconds
 // are cAdvisor's and, as there, exist only while the container runs.
 
-#include "collectors/collectors.h"
-
 #include <chrono>
+
+#include "collectors/collectors.h"
 
 namespace container {
 namespace {
 
-constexpr std::array<const char*, 6> kStates = {"created", "running", "restarting", "paused", "exited", "dead"};
+constexpr std::array<const char*, 6> kStates = {"created", "running", "restarting",
+                                                "paused",  "exited",  "dead"};
 constexpr std::array<const char*, 4> kHealth = {"starting", "healthy", "unhealthy", "none"};
 
-class StateCollector : public runtime::Collector {
+class StateCollector : public ContainerCollector {
  public:
-  explicit StateCollector(std::shared_ptr<Containers> containers) : containers_(std::move(containers)) {}
+  using ContainerCollector::ContainerCollector;
 
   runtime::Status update(runtime::MetricSink& sink) override {
     auto view = containers_->view();
-    auto& state = sink.gauge("container_state",
-                             "Docker state of the container: 1 for the current one of created, running, "
-                             "restarting, paused, exited, dead.");
-    auto& health = sink.gauge("container_health_status",
-                              "Docker healthcheck status: 1 for the current one of starting, healthy, "
-                              "unhealthy, none (no healthcheck).");
-    auto& restarts = sink.gauge("container_restart_count", "Times Docker restarted the container (its RestartCount).");
-    auto& exit_code = sink.gauge("container_last_exit_code", "Exit code of the container's last run.");
-    auto& oom_killed = sink.gauge("container_oom_killed", "1 when the container's last run was OOM-killed.");
-    auto& last_seen = sink.gauge("container_last_seen", "Last time a container was seen by the exporter");
-    auto& start_time =
-        sink.gauge("container_start_time_seconds", "Start time of the container since unix epoch in seconds.");
-    double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto& state =
+        sink.gauge("container_state",
+                   "Docker state of the container: 1 for the current one of created, running, "
+                   "restarting, paused, exited, dead.");
+    auto& health =
+        sink.gauge("container_health_status",
+                   "Docker healthcheck status: 1 for the current one of starting, healthy, "
+                   "unhealthy, none (no healthcheck).");
+    auto& restarts = sink.gauge("container_restart_count",
+                                "Times Docker restarted the container (its RestartCount).");
+    auto& exit_code =
+        sink.gauge("container_last_exit_code", "Exit code of the container's last run.");
+    auto& oom_killed =
+        sink.gauge("container_oom_killed", "1 when the container's last run was OOM-killed.");
+    auto& last_seen =
+        sink.gauge("container_last_seen", "Last time a container was seen by the exporter");
+    auto& start_time = sink.gauge("container_start_time_seconds",
+                                  "Start time of the container since unix epoch in seconds.");
+    double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (const auto& entry : view->containers) {
       const auto& c = *entry.container;
       for (const char* name : kStates) {
@@ -51,18 +59,14 @@ class StateCollector : public runtime::Collector {
     }
     return runtime::Status::ok();
   }
-
- private:
-  std::shared_ptr<Containers> containers_;
 };
 
 }  // namespace
 
 void registerStateCollector(runtime::CollectorRegistry& registry, SharedContainers& shared) {
-  registry.add({.name = "state",
-                .enabled_by_default = true,
-                .help = "Docker state, health, restarts, exit code and OOM kill of every container.",
-                .make = [&shared] { return std::make_unique<StateCollector>(shared.get()); }});
+  registry.add(containerCollector<StateCollector>(
+      shared, "state",
+      "Docker state, health, restarts, exit code and OOM kill of every container."));
 }
 
 }  // namespace container
