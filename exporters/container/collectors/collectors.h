@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "collectors/containers.h"
+#include "container/collectors/containers.h"
 #include "runtime/collector.h"
 
 namespace container {
@@ -17,6 +17,10 @@ class SharedContainers {
   std::shared_ptr<Containers> get() {
     if (!containers_) containers_ = std::make_shared<Containers>(options);
     return containers_;
+  }
+  // Tests: every collector built from now on reads these containers.
+  void setForTesting(std::shared_ptr<Containers> containers) {
+    containers_ = std::move(containers);
   }
 
  private:
@@ -42,6 +46,10 @@ runtime::CollectorSpec containerCollector(SharedContainers& shared, std::string 
           .help = std::move(help),
           .make = [&shared] { return std::make_unique<T>(shared.get()); }};
 }
+
+// The exporter's own flags (--docker.*, --container.*, --path.*), filling
+// shared.options when parsed.
+void addFlags(CLI::App& flags, SharedContainers& shared);
 
 void registerAllCollectors(runtime::CollectorRegistry& registry, SharedContainers& shared);
 

@@ -1,4 +1,4 @@
-#include "collectors/containers.h"
+#include "container/collectors/containers.h"
 
 #include <fmt/format.h>
 
@@ -11,8 +11,13 @@
 
 namespace container {
 
-Containers::Containers(const Options& options) : options_(options), watcher_(options.docker) {
-  std::string cgroup_root = options_.paths.sys("fs/cgroup");
+Containers::Containers(const Options& options) : Containers(options, nullptr) {}
+
+Containers::Containers(const Options& options,
+                       std::shared_ptr<const docker::Snapshot> fixed_snapshot)
+    : options_(options), watcher_(options.docker), fixed_snapshot_(std::move(fixed_snapshot)) {
+  std::string cgroup_root =
+      options_.cgroup_root.empty() ? options_.paths.sys("fs/cgroup") : options_.cgroup_root;
   auto layout = cgroups::detectLayout(cgroup_root);
   if (layout) {
     layout_ = *layout;
@@ -20,13 +25,18 @@ Containers::Containers(const Options& options) : options_(options), watcher_(opt
     LOG_ERROR("no cgroup hierarchy; usage metrics are off, state metrics still work",
               {"path", cgroup_root}, {"err", layout.error()});
   }
-  watcher_.start();
+  if (!fixed_snapshot_) watcher_.start();
+}
+
+std::shared_ptr<Containers> Containers::withSnapshotForTesting(
+    const Options& options, std::shared_ptr<const docker::Snapshot> snapshot) {
+  return std::shared_ptr<Containers>(new Containers(options, std::move(snapshot)));
 }
 
 Containers::~Containers() { watcher_.stop(); }
 
 std::shared_ptr<const View> Containers::view() {
-  auto snapshot = watcher_.snapshot();
+  auto snapshot = fixed_snapshot_ ? fixed_snapshot_ : watcher_.snapshot();
   std::lock_guard lock(mutex_);
   if (!view_ || view_->snapshot != snapshot) view_ = build(std::move(snapshot));
   return view_;

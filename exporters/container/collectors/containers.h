@@ -26,6 +26,7 @@ struct Options {
   std::string docker_root = "/var/lib/docker";
   bool store_labels = true;
   std::vector<std::string> label_allowlist;  // empty: every label
+  std::string cgroup_root;  // empty: <sysfs>/fs/cgroup (tests point it at fixtures)
 };
 
 struct ContainerView {
@@ -56,6 +57,11 @@ class Containers {
   explicit Containers(const Options& options);
   ~Containers();
 
+  // Tests: serve this snapshot instead of the Docker watcher's, which is
+  // then never started.
+  static std::shared_ptr<Containers> withSnapshotForTesting(
+      const Options& options, std::shared_ptr<const docker::Snapshot> snapshot);
+
   // The current view; rebuilt when Docker's snapshot changed since the last call.
   std::shared_ptr<const View> view();
 
@@ -70,8 +76,11 @@ class Containers {
   std::shared_ptr<const View> build(std::shared_ptr<const docker::Snapshot> snapshot);
   runtime::Labels labelsFor(const docker::Container& container, const std::string& id_label) const;
 
+  Containers(const Options& options, std::shared_ptr<const docker::Snapshot> fixed_snapshot);
+
   Options options_;
   docker::Watcher watcher_;
+  std::shared_ptr<const docker::Snapshot> fixed_snapshot_;
   std::optional<cgroups::Layout> layout_;
   std::mutex mutex_;
   std::shared_ptr<const View> view_;

@@ -1,7 +1,7 @@
 // cpu: CPU time and CFS throttling from the cpu and cpuacct controllers
 // (v2: cpu.stat), and the CPU limits Docker set.
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 
 namespace container {
 namespace {

@@ -18,7 +18,7 @@
 #include <set>
 #include <thread>
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 #include "log/log.h"
 
 namespace container {
@@ -143,12 +143,14 @@ class DiskCollector : public ContainerCollector {
   }
 
   void run() {
-    // Wait for Docker's first answer, then measure on the interval.
-    containers_->watcher().waitForFirstSync(std::chrono::seconds(10));
+    // Until Docker first answers there is nothing to measure: look again
+    // every second, then every interval.
     while (true) {
-      measureAll();
+      bool synced = containers_->view()->snapshot->up;
+      if (synced) measureAll();
       std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, interval_, [this] { return stop_.load(); })) return;
+      auto wait = synced ? interval_ : std::chrono::milliseconds(1000);
+      if (wake_.wait_for(lock, wait, [this] { return stop_.load(); })) return;
     }
   }
 

@@ -2,7 +2,7 @@
 // device (blkio controller, v2 io.stat). The device label is the /dev name
 // found through <sysfs>/dev/block/<major>:<minor>/uevent.
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 
 namespace container {
 namespace {

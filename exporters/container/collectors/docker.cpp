@@ -1,7 +1,7 @@
 // docker: the exporter's link to the Docker daemon: whether it answers, the
 // API calls and events it cost, and malformed input seen anywhere.
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 
 namespace container {
 namespace {

@@ -1,7 +1,7 @@
 // memory: usage, working set, RSS, page cache, swap, failures and OOM kills
 // from the memory controller, and the memory limit Docker set.
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 
 namespace container {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 #include "hostfs/read.h"
 #include "procfs/netdev.h"
 

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 
 namespace container {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "collectors/collectors.h"
+#include "container/collectors/collectors.h"
 
 namespace container {
 namespace {
