@@ -11,9 +11,8 @@ void addFlags(CLI::App& flags, SharedContainers& shared) {
   auto resync_seconds = std::make_shared<double>(300);
   flags
       .add_option("--docker.socket", options.docker.socket_path,
-                  "Docker daemon socket. Snap installs use /var/snap/docker/common/run/docker.sock "
-                  "(or /run/snap.docker/docker.sock); rootless Docker uses "
-                  "$XDG_RUNTIME_DIR/docker.sock.")
+                  "Docker daemon socket (the snap's daemon uses the default too; rootless Docker: "
+                  "$XDG_RUNTIME_DIR/docker.sock).")
       ->capture_default_str()
       ->group("Docker");
   flags
