@@ -140,7 +140,9 @@ Parsed<Container> parseInspect(std::string_view text) {
   container.finished_at = parseTimestamp(stringAt(state, "FinishedAt"));
   container.created = parseTimestamp(stringAt(*document, "Created"));
   container.restart_count = integerAt(*document, "RestartCount");
-  container.cgroup_parent = stringAt(objectAt(*document, "HostConfig"), "CgroupParent");
+  const json& host_config = objectAt(*document, "HostConfig");
+  container.cgroup_parent = stringAt(host_config, "CgroupParent");
+  container.log_driver = stringAt(objectAt(host_config, "LogConfig"), "Type");
   const json& graph_driver = objectAt(*document, "GraphDriver");
   container.graph_driver = stringAt(graph_driver, "Name");
   container.upper_dir = stringAt(objectAt(graph_driver, "Data"), "UpperDir");

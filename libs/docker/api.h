@@ -59,6 +59,7 @@ struct Container {
   double started_at = 0;  // unix seconds, 0 if never started
   double finished_at = 0;
   std::string cgroup_parent;  // HostConfig.CgroupParent
+  std::string log_driver;     // HostConfig.LogConfig.Type: "json-file", "local", "journald", ...
   std::string graph_driver;   // GraphDriver.Name
   std::string upper_dir;      // GraphDriver.Data.UpperDir (overlay2: the writable layer)
 

@@ -64,6 +64,7 @@ TEST_CASE("inspect of a running container with a failing healthcheck and compose
   CHECK(*c->label("com.docker.compose.service") == "web");
   CHECK(c->label("absent") == nullptr);
   CHECK(c->graph_driver == "overlay2");
+  CHECK(c->log_driver == "json-file");
   CHECK(c->upper_dir.ends_with("/diff"));
 }
 
