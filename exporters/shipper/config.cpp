@@ -21,16 +21,15 @@ base::Expected<Duration> parseDuration(std::string_view text) {
   if (text.front() == '-') return base::unexpected("negative duration " + quoted);
   // Longer units first, so "ms" is not read as minutes.
   static const std::pair<std::string_view, double> units[] = {
-      {"ns", 1},         {"us", 1e3},       {"\xC2\xB5s", 1e3}, {"ms", 1e6},
-      {"s", 1e9},        {"m", 60e9},       {"h", 3600e9},      {"d", 86400e9},
-      {"w", 7 * 86400e9}, {"y", 365 * 86400e9},
+      {"ns", 1},   {"us", 1e3},   {"\xC2\xB5s", 1e3}, {"ms", 1e6},        {"s", 1e9},
+      {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9},     {"w", 7 * 86400e9}, {"y", 365 * 86400e9},
   };
   long double total = 0;
   std::string_view rest = text;
   while (!rest.empty()) {
     std::size_t digits = 0;
-    while (digits < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[digits])) ||
-                                    rest[digits] == '.'))
+    while (digits < rest.size() &&
+           (std::isdigit(static_cast<unsigned char>(rest[digits])) || rest[digits] == '.'))
       ++digits;
     if (digits == 0) return base::unexpected("bad duration " + quoted + ": expected a number");
     std::string number(rest.substr(0, digits));
@@ -135,12 +134,14 @@ class Parser {
       const std::string key = entry.first.as<std::string>();
       const std::string here = child(path, key);
       if (!seen.insert(key).second) fail(entry.first, "duplicate field " + here);
-      auto field = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == key; });
+      auto field =
+          std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == key; });
       if (field != fields.end()) {
         field->parse(entry.second, here);
         continue;
       }
-      auto skip = std::find_if(ignored.begin(), ignored.end(), [&](const Ignored& f) { return f.name == key; });
+      auto skip = std::find_if(ignored.begin(), ignored.end(),
+                               [&](const Ignored& f) { return f.name == key; });
       if (skip != ignored.end()) {
         ignore(here, skip->reason);
         continue;
@@ -185,7 +186,8 @@ class Parser {
   Handler boolean(bool& out) {
     return [this, &out](const YAML::Node& v, const std::string& p) {
       if (v.IsNull()) return;
-      if (!v.IsScalar() || !YAML::convert<bool>::decode(v, out)) fail(v, p + " must be true or false");
+      if (!v.IsScalar() || !YAML::convert<bool>::decode(v, out))
+        fail(v, p + " must be true or false");
     };
   }
   template <typename Int>
@@ -199,7 +201,8 @@ class Parser {
       } catch (const YAML::Exception&) {
         fail(v, p + " must be an integer");
       }
-      if (parsed < static_cast<long long>(min) || static_cast<unsigned long long>(parsed) > static_cast<unsigned long long>(max))
+      if (parsed < static_cast<long long>(min) ||
+          static_cast<unsigned long long>(parsed) > static_cast<unsigned long long>(max))
         fail(v, p + " must be between " + std::to_string(min) + " and " + std::to_string(max));
       out = static_cast<Int>(parsed);
     };
@@ -326,96 +329,99 @@ void Parser::parsePositions(const YAML::Node& node, const std::string& path,
 ClientConfig Parser::parseClient(const YAML::Node& node, const std::string& path) {
   ClientConfig client;
   if (!node.IsMap()) fail(node, path + " must be a mapping");
-  walk(
-      node, path,
-      {
-          {"url", text(client.url)},
-          {"tenant_id", text(client.tenant_id)},
-          {"batchwait", duration(client.batchwait)},
-          {"batchsize", integer<std::uint64_t>(client.batchsize, 1, 1ull << 30)},
-          {"timeout", duration(client.timeout)},
-          {"external_labels",
-           [&](const YAML::Node& v, const std::string& p) { client.external_labels = labelMap(v, p); }},
-          {"basic_auth",
-           [&](const YAML::Node& v, const std::string& p) {
-             if (v.IsNull()) return;
-             BasicAuth auth;
-             walk(v, p,
-                  {
-                      {"username", text(auth.username)},
-                      {"password", secret(child(p, "password_file"))},
-                      {"password_file", file(auth.password_file)},
-                  },
-                  {{"username_file", kNotImplemented}});
-             if (auth.username.empty()) fail(v, child(p, "username") + " is required");
-             if (auth.password_file.empty()) fail(v, child(p, "password_file") + " is required");
-             client.basic_auth = auth;
-           }},
-          {"bearer_token", secret(child(path, "bearer_token_file"))},
-          {"bearer_token_file", file(client.bearer_token_file)},
-          {"tls_config",
-           [&](const YAML::Node& v, const std::string& p) {
-             ClientTlsConfig& tls = client.tls;
-             walk(v, p,
-                  {
-                      {"ca_file", file(tls.ca_file)},
-                      {"cert_file", file(tls.cert_file)},
-                      {"key_file", file(tls.key_file)},
-                      {"server_name", text(tls.server_name)},
-                      {"insecure_skip_verify", boolean(tls.insecure_skip_verify)},
-                      {"key", secret(child(p, "key_file"))},
-                  },
-                  {{"ca", "inline certificates are not supported, use ca_file; ignored"},
-                   {"cert", "inline certificates are not supported, use cert_file; ignored"},
-                   {"min_version", kNotImplemented},
-                   {"max_version", kNotImplemented}});
-             if (tls.cert_file.empty() != tls.key_file.empty())
-               fail(v, p + " needs both cert_file and key_file, or neither");
-           }},
-          {"backoff_config",
-           [&](const YAML::Node& v, const std::string& p) {
-             BackoffConfig& backoff = client.backoff;
-             walk(v, p,
-                  {
-                      {"min_period", duration(backoff.min_period)},
-                      {"max_period", duration(backoff.max_period)},
-                      {"max_retries", integer(backoff.max_retries, 0, 1000000)},
-                  });
-             if (backoff.min_period <= Duration::zero() || backoff.max_period < backoff.min_period)
-               fail(v, p + ": need 0 < min_period <= max_period");
-           }},
-          // Credentials in these forms would sit in the file: refused like the others.
-          {"authorization",
-           [&](const YAML::Node& v, const std::string& p) {
-             if (v.IsMap() && v["credentials"] && !v["credentials"].IsNull())
-               secret("bearer_token_file")(v["credentials"], child(p, "credentials"));
-             ignore(p, "use bearer_token_file; ignored");
-           }},
-          {"oauth2",
-           [&](const YAML::Node& v, const std::string& p) {
-             if (v.IsMap() && v["client_secret"] && !v["client_secret"].IsNull())
-               secret("client_secret_file")(v["client_secret"], child(p, "client_secret"));
-             ignore(p, kNotImplemented);
-           }},
-      },
-      {
-          {"drop_rate_limited_batches", "429 is always retried; ignored"},
-          {"stream_lag_labels", "deprecated in Promtail; ignored"},
-          {"proxy_url", kNotImplemented},
-          {"no_proxy", kNotImplemented},
-          {"proxy_from_environment", kNotImplemented},
-          {"proxy_connect_header", kNotImplemented},
-          {"follow_redirects", kNotImplemented},
-          {"enable_http2", kNotImplemented},
-          {"http_headers", kNotImplemented},
-      });
+  walk(node, path,
+       {
+           {"url", text(client.url)},
+           {"tenant_id", text(client.tenant_id)},
+           {"batchwait", duration(client.batchwait)},
+           {"batchsize", integer<std::uint64_t>(client.batchsize, 1, 1ull << 30)},
+           {"timeout", duration(client.timeout)},
+           {"external_labels",
+            [&](const YAML::Node& v, const std::string& p) {
+              client.external_labels = labelMap(v, p);
+            }},
+           {"basic_auth",
+            [&](const YAML::Node& v, const std::string& p) {
+              if (v.IsNull()) return;
+              BasicAuth auth;
+              walk(v, p,
+                   {
+                       {"username", text(auth.username)},
+                       {"password", secret(child(p, "password_file"))},
+                       {"password_file", file(auth.password_file)},
+                   },
+                   {{"username_file", kNotImplemented}});
+              if (auth.username.empty()) fail(v, child(p, "username") + " is required");
+              if (auth.password_file.empty()) fail(v, child(p, "password_file") + " is required");
+              client.basic_auth = auth;
+            }},
+           {"bearer_token", secret(child(path, "bearer_token_file"))},
+           {"bearer_token_file", file(client.bearer_token_file)},
+           {"tls_config",
+            [&](const YAML::Node& v, const std::string& p) {
+              ClientTlsConfig& tls = client.tls;
+              walk(v, p,
+                   {
+                       {"ca_file", file(tls.ca_file)},
+                       {"cert_file", file(tls.cert_file)},
+                       {"key_file", file(tls.key_file)},
+                       {"server_name", text(tls.server_name)},
+                       {"insecure_skip_verify", boolean(tls.insecure_skip_verify)},
+                       {"key", secret(child(p, "key_file"))},
+                   },
+                   {{"ca", "inline certificates are not supported, use ca_file; ignored"},
+                    {"cert", "inline certificates are not supported, use cert_file; ignored"},
+                    {"min_version", kNotImplemented},
+                    {"max_version", kNotImplemented}});
+              if (tls.cert_file.empty() != tls.key_file.empty())
+                fail(v, p + " needs both cert_file and key_file, or neither");
+            }},
+           {"backoff_config",
+            [&](const YAML::Node& v, const std::string& p) {
+              BackoffConfig& backoff = client.backoff;
+              walk(v, p,
+                   {
+                       {"min_period", duration(backoff.min_period)},
+                       {"max_period", duration(backoff.max_period)},
+                       {"max_retries", integer(backoff.max_retries, 0, 1000000)},
+                   });
+              if (backoff.min_period <= Duration::zero() || backoff.max_period < backoff.min_period)
+                fail(v, p + ": need 0 < min_period <= max_period");
+            }},
+           // Credentials in these forms would sit in the file: refused like the others.
+           {"authorization",
+            [&](const YAML::Node& v, const std::string& p) {
+              if (v.IsMap() && v["credentials"] && !v["credentials"].IsNull())
+                secret("bearer_token_file")(v["credentials"], child(p, "credentials"));
+              ignore(p, "use bearer_token_file; ignored");
+            }},
+           {"oauth2",
+            [&](const YAML::Node& v, const std::string& p) {
+              if (v.IsMap() && v["client_secret"] && !v["client_secret"].IsNull())
+                secret("client_secret_file")(v["client_secret"], child(p, "client_secret"));
+              ignore(p, kNotImplemented);
+            }},
+       },
+       {
+           {"drop_rate_limited_batches", "429 is always retried; ignored"},
+           {"stream_lag_labels", "deprecated in Promtail; ignored"},
+           {"proxy_url", kNotImplemented},
+           {"no_proxy", kNotImplemented},
+           {"proxy_from_environment", kNotImplemented},
+           {"proxy_connect_header", kNotImplemented},
+           {"follow_redirects", kNotImplemented},
+           {"enable_http2", kNotImplemented},
+           {"http_headers", kNotImplemented},
+       });
   if (client.url.empty()) fail(node, child(path, "url") + " is required");
   if (!client.url.starts_with("http://") && !client.url.starts_with("https://"))
     fail(at(node, "url"), child(path, "url") + " must start with http:// or https://");
   if (client.basic_auth && !client.bearer_token_file.empty())
     fail(node, path + ": set basic_auth or bearer_token_file, not both");
-  if (client.batchwait <= Duration::zero()) fail(at(node, "batchwait"), child(path, "batchwait") + " must be above 0");
-  if (client.timeout <= Duration::zero()) fail(at(node, "timeout"), child(path, "timeout") + " must be above 0");
+  if (client.batchwait <= Duration::zero())
+    fail(at(node, "batchwait"), child(path, "batchwait") + " must be above 0");
+  if (client.timeout <= Duration::zero())
+    fail(at(node, "timeout"), child(path, "timeout") + " must be above 0");
   return client;
 }
 
@@ -438,7 +444,8 @@ DockerSdConfig Parser::parseDockerSd(const YAML::Node& node, const std::string& 
             [&](const YAML::Node& v, const std::string& p) {
               docker.host = str(v, p);
               if (!docker.host.starts_with("unix://") || docker.host.size() <= 7)
-                fail(v, p + ": only unix:///path/to/docker.sock is supported, not \"" + docker.host + "\"");
+                fail(v, p + ": only unix:///path/to/docker.sock is supported, not \"" +
+                            docker.host + "\"");
               docker.socket_path = docker.host.substr(7);
             }},
            {"refresh_interval", duration(docker.refresh_interval)},
@@ -451,7 +458,9 @@ DockerSdConfig Parser::parseDockerSd(const YAML::Node& node, const std::string& 
                      {
                          {"name", text(filter.name)},
                          {"values",
-                          [&](const YAML::Node& vv, const std::string& vp) { filter.values = stringList(vv, vp); }},
+                          [&](const YAML::Node& vv, const std::string& vp) {
+                            filter.values = stringList(vv, vp);
+                          }},
                      });
                 if (filter.name.empty()) fail(f, child(fp, "name") + " is required");
                 if (filter.values.empty()) fail(f, child(fp, "values") + " must not be empty");
@@ -472,13 +481,31 @@ ScrapeConfig Parser::parseScrape(const YAML::Node& node, const std::string& path
       {"encoding", "only UTF-8 is read; ignored"},
       {"decompression", "compressed files are not read; ignored"},
   };
-  for (std::string_view other :
-       {"journal", "syslog", "gcplog", "loki_push_api", "windows_events", "kafka", "gelf",
-        "cloudflare", "heroku_drain", "azure_event_hubs", "file_sd_configs", "dns_sd_configs",
-        "consul_sd_configs", "consulagent_sd_configs", "digitalocean_sd_configs",
-        "dockerswarm_sd_configs", "serverset_sd_configs", "nerve_sd_configs",
-        "marathon_sd_configs", "kubernetes_sd_configs", "gce_sd_configs", "ec2_sd_configs",
-        "openstack_sd_configs", "azure_sd_configs", "triton_sd_configs"})
+  for (std::string_view other : {"journal",
+                                 "syslog",
+                                 "gcplog",
+                                 "loki_push_api",
+                                 "windows_events",
+                                 "kafka",
+                                 "gelf",
+                                 "cloudflare",
+                                 "heroku_drain",
+                                 "azure_event_hubs",
+                                 "file_sd_configs",
+                                 "dns_sd_configs",
+                                 "consul_sd_configs",
+                                 "consulagent_sd_configs",
+                                 "digitalocean_sd_configs",
+                                 "dockerswarm_sd_configs",
+                                 "serverset_sd_configs",
+                                 "nerve_sd_configs",
+                                 "marathon_sd_configs",
+                                 "kubernetes_sd_configs",
+                                 "gce_sd_configs",
+                                 "ec2_sd_configs",
+                                 "openstack_sd_configs",
+                                 "azure_sd_configs",
+                                 "triton_sd_configs"})
     ignored.push_back({other, kOtherSource});
   walk(node, path,
        {
@@ -490,8 +517,12 @@ ScrapeConfig Parser::parseScrape(const YAML::Node& node, const std::string& path
                 if (!g.IsMap()) fail(g, gp + " must be a mapping");
                 walk(g, gp,
                      {
-                         {"targets", [&](const YAML::Node& t, const std::string& tp) { group.targets = stringList(t, tp); }},
-                         {"labels", [&](const YAML::Node& l, const std::string& lp) { group.labels = labelMap(l, lp); }},
+                         {"targets",
+                          [&](const YAML::Node& t, const std::string& tp) {
+                            group.targets = stringList(t, tp);
+                          }},
+                         {"labels", [&](const YAML::Node& l,
+                                        const std::string& lp) { group.labels = labelMap(l, lp); }},
                      });
                 scrape.static_configs.push_back(std::move(group));
               });
@@ -519,15 +550,17 @@ ScrapeConfig Parser::parseScrape(const YAML::Node& node, const std::string& path
 
   // A host-file group without __path__ would read nothing, unless a rule sets it.
   bool relabel_sets_path = std::any_of(
-      scrape.relabel_configs.begin(), scrape.relabel_configs.end(),
-      [](const RelabelRule& r) { return r.target_label == "__path__" || r.action == RelabelAction::kLabelMap; });
+      scrape.relabel_configs.begin(), scrape.relabel_configs.end(), [](const RelabelRule& r) {
+        return r.target_label == "__path__" || r.action == RelabelAction::kLabelMap;
+      });
   for (std::size_t i = 0; i < scrape.static_configs.size(); ++i) {
     const auto& labels = scrape.static_configs[i].labels;
     bool has_path = std::any_of(labels.begin(), labels.end(),
                                 [](const auto& l) { return l.first == "__path__"; });
     if (!has_path && !relabel_sets_path)
       fail(node["static_configs"][i],
-           indexed(child(path, "static_configs"), i) + ".labels.__path__ is required (the files to read, a glob)");
+           indexed(child(path, "static_configs"), i) +
+               ".labels.__path__ is required (the files to read, a glob)");
   }
   return scrape;
 }
@@ -540,9 +573,10 @@ Config Parser::parse(const YAML::Node& root) {
   YAML::Node clients_node, scrape_node;
   walk(root, "",
        {
-           {"server", [&](const YAML::Node& v, const std::string& p) { parseServer(v, p, config.server); }},
-           {"positions",
-            [&](const YAML::Node& v, const std::string& p) { parsePositions(v, p, config.positions); }},
+           {"server",
+            [&](const YAML::Node& v, const std::string& p) { parseServer(v, p, config.server); }},
+           {"positions", [&](const YAML::Node& v,
+                             const std::string& p) { parsePositions(v, p, config.positions); }},
            // Promtail's older single-client form; it counts as the first client.
            {"client",
             [&](const YAML::Node& v, const std::string& p) {
@@ -563,7 +597,8 @@ Config Parser::parse(const YAML::Node& root) {
               list(v, p, [&](const YAML::Node& s, const std::string& sp) {
                 config.scrape_configs.push_back(parseScrape(s, sp));
                 if (!jobs.insert(config.scrape_configs.back().job_name).second)
-                  fail(s, sp + ": duplicate job_name \"" + config.scrape_configs.back().job_name + "\"");
+                  fail(s, sp + ": duplicate job_name \"" + config.scrape_configs.back().job_name +
+                              "\"");
               });
             }},
        },
@@ -582,9 +617,10 @@ Config Parser::parse(const YAML::Node& root) {
     ignore(clients[i].first, "only one client is supported; ignored");
   if (config.scrape_configs.empty())
     fail(scrape_node ? scrape_node : root, "no scrape_configs: nothing to read");
-  bool any_target = std::any_of(config.scrape_configs.begin(), config.scrape_configs.end(), [](const ScrapeConfig& s) {
-    return !s.static_configs.empty() || !s.docker_sd_configs.empty();
-  });
+  bool any_target = std::any_of(config.scrape_configs.begin(), config.scrape_configs.end(),
+                                [](const ScrapeConfig& s) {
+                                  return !s.static_configs.empty() || !s.docker_sd_configs.empty();
+                                });
   if (!any_target)
     fail(scrape_node, "no scrape config has static_configs or docker_sd_configs: nothing to read");
   return config;

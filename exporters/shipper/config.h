@@ -80,7 +80,7 @@ struct DockerFilter {
 
 struct DockerSdConfig {
   std::string host = "unix:///var/run/docker.sock";
-  std::string socket_path = "/var/run/docker.sock";  // host without its unix:// scheme
+  std::string socket_path = "/var/run/docker.sock";      // host without its unix:// scheme
   Duration refresh_interval = std::chrono::seconds(60);  // Prometheus' default
   std::vector<DockerFilter> filters;
 };

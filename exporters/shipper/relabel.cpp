@@ -248,7 +248,12 @@ std::optional<std::string> prepareRelabelRule(RelabelRule& rule) {
   re2::RE2::Options options;
   options.set_log_errors(false);
   auto compiled = std::make_shared<re2::RE2>("^(?:" + rule.regex + ")$", options);
-  if (!compiled->ok()) return "invalid regex \"" + rule.regex + "\": " + compiled->error();
+  if (!compiled->ok()) {
+    // Compiled again on its own so the message quotes what the user wrote.
+    re2::RE2 alone(rule.regex, options);
+    return "invalid regex \"" + rule.regex +
+           "\": " + (alone.ok() ? compiled->error() : alone.error());
+  }
   rule.compiled = std::move(compiled);
   return std::nullopt;
 }
@@ -259,11 +264,13 @@ base::Expected<std::vector<RelabelRule>> parseRelabelRules(const YAML::Node& nod
   using runtime::yamlError;
   std::vector<RelabelRule> rules;
   if (!node || node.IsNull()) return rules;
-  if (!node.IsSequence()) return base::unexpected(yamlError(source, node, path + " must be a list"));
+  if (!node.IsSequence())
+    return base::unexpected(yamlError(source, node, path + " must be a list"));
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node entry = node[i];
     const std::string here = path + "[" + std::to_string(i) + "]";
-    if (!entry.IsMap()) return base::unexpected(yamlError(source, entry, here + " must be a mapping"));
+    if (!entry.IsMap())
+      return base::unexpected(yamlError(source, entry, here + " must be a mapping"));
     RelabelRule rule;
     std::set<std::string> seen;
     for (const auto& field : entry) {
@@ -276,10 +283,12 @@ base::Expected<std::vector<RelabelRule>> parseRelabelRules(const YAML::Node& nod
       if (value.IsNull()) continue;
       if (key == "source_labels") {
         if (!value.IsSequence())
-          return base::unexpected(yamlError(source, value, name + " must be a list of label names"));
+          return base::unexpected(
+              yamlError(source, value, name + " must be a list of label names"));
         for (const auto& label : value) {
           if (!label.IsScalar())
-            return base::unexpected(yamlError(source, label, name + " must be a list of label names"));
+            return base::unexpected(
+                yamlError(source, label, name + " must be a list of label names"));
           rule.source_labels.push_back(label.as<std::string>());
         }
         continue;
@@ -303,7 +312,9 @@ base::Expected<std::vector<RelabelRule>> parseRelabelRules(const YAML::Node& nod
         }
       } else if (key == "action") {
         auto action = relabelActionFromName(text);
-        if (!action) return base::unexpected(yamlError(source, value, "unknown relabel action \"" + text + "\""));
+        if (!action)
+          return base::unexpected(
+              yamlError(source, value, "unknown relabel action \"" + text + "\""));
         rule.action = *action;
       } else {
         return base::unexpected(yamlError(source, field.first, "unknown field " + name));
