@@ -1,5 +1,7 @@
 #include "runtime/web_config.h"
 
+#include "runtime/yaml_error.h"
+
 #include <crypt.h>
 #include <sys/random.h>
 #include <yaml-cpp/yaml.h>
@@ -17,9 +19,7 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
 }
 
 [[noreturn]] void fail(const std::string& source, const YAML::Node& node, const std::string& why) {
-  auto mark = node.Mark();
-  if (mark.is_null()) throw WebConfigError(source + ": " + why);
-  throw WebConfigError(source + ":" + std::to_string(mark.line + 1) + ": " + why);
+  throw WebConfigError(yamlError(source, node, why));
 }
 
 std::string scalar(const std::string& source, const YAML::Node& node, const std::string& key) {
@@ -40,7 +40,7 @@ WebConfig parseWebConfig(const std::string& yaml_text, const std::string& base_d
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw WebConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw WebConfigError(yamlError(source, e.mark, e.msg));
   }
   WebConfig config;
   if (root.IsNull()) return config;
