@@ -158,6 +158,8 @@ def run(test, c, rig):
                 + [("a", i) for i in range(FILE_A_BEFORE + FILE_A_AFTER)] + [("b", i) for i in range(FILE_B)]
                 + [("c", 0), ("c", 1)])
     counts = sc.wait_all(loki, expected, ARRIVAL_TIMEOUT, settle=3.0)
+    test.require(rig.shipper.alive(), f"tern-shipper exited {rig.shipper.process.proc.poll()} during the test; "
+                                      f"its last log lines:\n{rig.shipper.log_tail()}")
     entries = loki.entries()
     test.log(f"{len(entries)} entries in {len(loki.requests())} requests")
     sc.check_receiver_clean(test, loki, "e2e")
@@ -248,15 +250,17 @@ def check_long_time(test, entry, name):
                    f"the 40 KiB line's timestamp {entry.timestamp_ns} is not about now")
         return
     partial_times = set()
+    pieces = 0
     inside = False
     for r in records:
         text = r.get("log", "")
         inside = inside or text.startswith("BEGIN")
         if inside:
+            pieces += 1
             partial_times.add(sc.rfc3339_ns(r["time"]))
             if text.endswith("\n"):
                 break
-    test.log(f"the 40 KiB line is {len(partial_times)} json-file records")
+    test.log(f"the 40 KiB line is {pieces} json-file records")
     test.check(entry.timestamp_ns in partial_times,
                f"the 40 KiB line's timestamp {entry.timestamp_ns} is none of its partials' Docker times "
                f"{sorted(partial_times)}")
