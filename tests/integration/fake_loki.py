@@ -314,22 +314,43 @@ def count_push_request(data):
         if number != 1 or wire != LEN:
             continue
         streams += 1
-        for n2, w2, v2 in _fields(data, *value):
-            if n2 != 2 or w2 != LEN:
+        pos, stream_end = value
+        while pos < stream_end:
+            if data[pos] == 0x12:  # entries (field 2, LEN), one-byte key
+                length, start = _uvarint(data, pos + 1, stream_end)
+                end = start + length
+                if end > stream_end:
+                    raise DecodeError("entry runs past the stream's end")
+                pos = end
+                entries += 1
+                # 0x0a <len < 128> <timestamp> 0x12 <len> <line>
+                if data[start] == 0x0A and data[start + 1] < 0x80:
+                    p = start + 2 + data[start + 1]
+                    if p < end and data[p] == 0x12:
+                        n, after = _uvarint(data, p + 1, end)
+                        if after + n == end:
+                            line_bytes += n
+                            continue
+                for n3, w3, v3 in _fields(data, start, end):  # any other layout
+                    if n3 == 2 and w3 == LEN:
+                        line_bytes += v3[1] - v3[0]
                 continue
-            start, end = v2
-            entries += 1
-            # 0x0a <len> <timestamp> 0x12 <len> <line>, lengths < 2^14 here.
-            if data[start] == 0x0A and data[start + 1] < 0x80:
-                pos = start + 2 + data[start + 1]
-                if pos < end and data[pos] == 0x12:
-                    length, after = _uvarint(data, pos + 1, end)
-                    if after + length == end:
-                        line_bytes += length
-                        continue
-            for n3, w3, v3 in _fields(data, start, end):  # any other layout
-                if n3 == 2 and w3 == LEN:
-                    line_bytes += v3[1] - v3[0]
+            # any other field of the stream: skip it
+            key, p = _uvarint(data, pos, stream_end)
+            wire = key & 7
+            if wire == VARINT:
+                _, pos = _uvarint(data, p, stream_end)
+            elif wire == LEN:
+                n, p = _uvarint(data, p, stream_end)
+                pos = p + n
+            elif wire == FIXED64:
+                pos = p + 8
+            elif wire == FIXED32:
+                pos = p + 4
+            else:
+                raise DecodeError(f"stream field with wire type {wire}")
+            if pos > stream_end:
+                raise DecodeError("stream field runs past the stream's end")
     return streams, entries, line_bytes
 
 
