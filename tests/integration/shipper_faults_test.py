@@ -162,14 +162,16 @@ def scenario_retry(test, rig, c, run_id):
     test.check(not gaps or min(gaps) >= MIN_BACKOFF * 0.8,
                f"retry: 429 retries {min(gaps) if gaps else 0:.3f} s apart, want >= min_period {MIN_BACKOFF} s")
     test.check(len(too_many) <= 3.0 / MIN_BACKOFF + 2, f"retry: {len(too_many)} attempts in 3 s, no backoff?")
+    rig.loki.ok()
+    counts = sc.wait_all(rig.loki, [("r", i) for i in range(500)], ARRIVAL_TIMEOUT, settle=0.5)
+    sc.check_exactly_once(test, counts, "r", range(500), "429 then 204")
+    # Once nothing is retried any more, the shipper's counters must agree with the receiver.
+    too_many = [r for r in rig.loki.requests() if r.status == 429]
     retries = rig.shipper.metric_sum("promtail_batch_retries_total")
     test.check(retries is not None and retries >= 1, f"retry: promtail_batch_retries_total is {retries}, want >= 1")
     dur_429 = rig.shipper.metric_sum("promtail_request_duration_seconds_count", status_code="429")
     test.check(dur_429 == len(too_many), f"retry: promtail_request_duration_seconds_count{{status_code=429}} is "
                                          f"{dur_429}, the receiver answered 429 {len(too_many)} times")
-    rig.loki.ok()
-    counts = sc.wait_all(rig.loki, [("r", i) for i in range(500)], ARRIVAL_TIMEOUT, settle=0.5)
-    sc.check_exactly_once(test, counts, "r", range(500), "429 then 204")
     test.log(f"retry: 429 x{len(too_many)}, all delivered {time.time() - started:.1f} s after the first write")
     rig.loki.respond(500, count=2)
     f.append(list(range(500, 1000)))
