@@ -225,7 +225,9 @@ class Parser {
       if (!isValidLabelName(name)) fail(entry.first, "invalid label name " + child(path, name));
       for (const auto& [existing, unused] : labels)
         if (existing == name) fail(entry.first, "duplicate label " + child(path, name));
-      labels.emplace_back(name, str(entry.second, child(path, name)));
+      // An empty value means "no such label", as in Prometheus and Loki.
+      std::string value = str(entry.second, child(path, name));
+      if (!value.empty()) labels.emplace_back(name, std::move(value));
     }
     std::sort(labels.begin(), labels.end());
     return labels;

@@ -319,6 +319,22 @@ TEST_CASE("shipper config: scrape config checks") {
   CHECK(errorOf("clients: [\n").starts_with("/etc/tern/shipper.yaml:"));
 }
 
+TEST_CASE("shipper config: an empty label value means no label") {
+  std::vector<std::string> unsupported;
+  Config config = load(
+      "clients: [{url: 'http://127.0.0.1:3100/loki/api/v1/push'}]\n"
+      "scrape_configs:\n"
+      "  - job_name: system\n"
+      "    static_configs:\n"
+      "      - labels:\n"
+      "          __path__: /var/log/*.log\n"
+      "          job: ''\n"
+      "          env:\n",
+      unsupported);
+  CHECK(config.scrape_configs[0].static_configs[0].labels ==
+        shipper::Labels{{"__path__", "/var/log/*.log"}});
+}
+
 TEST_CASE("shipper config: an unreadable file is an error") {
   std::vector<std::string> unsupported;
   auto config = shipper::loadConfig("/nonexistent/shipper.yaml", unsupported);
