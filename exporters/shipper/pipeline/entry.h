@@ -32,7 +32,8 @@ const std::string* findLabel(const Labels& labels, std::string_view name);
 // A stable key for per-stream state: the label set, serialised unambiguously.
 std::string streamKey(const Labels& labels);
 
-// Prometheus/Loki label names: [a-zA-Z_][a-zA-Z0-9_]*.
+// Prometheus/Loki label names: [a-zA-Z_][a-zA-Z0-9_]*. Defined once, with
+// the relabelling (shipper/relabel.cpp).
 bool isValidLabelName(std::string_view name);
 
 }  // namespace shipper
