@@ -291,10 +291,23 @@ void Engine::discover(Clock::time_point now) {
   if (watcher_) discoverContainers();
 }
 
+// Entries gather in the reader's outbox and move to the queue in bunches:
+// one lock and one wake-up per bunch instead of per line.
 void Engine::enqueue(Queued&& item) {
-  std::lock_guard lock(queue_mutex_);
-  queued_bytes_ += item.bytes();
-  queue_.push_back(std::move(item));
+  outbox_bytes_ += item.bytes();
+  outbox_.push_back(std::move(item));
+  if (outbox_bytes_ >= (64 << 10)) flushOutbox();
+}
+
+void Engine::flushOutbox() {
+  if (outbox_.empty()) return;
+  {
+    std::lock_guard lock(queue_mutex_);
+    queued_bytes_ += outbox_bytes_;
+    for (auto& item : outbox_) queue_.push_back(std::move(item));
+  }
+  outbox_.clear();
+  outbox_bytes_ = 0;
   queue_changed_.notify_all();
 }
 
@@ -364,13 +377,16 @@ void Engine::readLoop() {
     auto now = Clock::now();
     discover(now);
     bool busy = false;
+    bool full = false;
     for (auto it = tails_.begin(); it != tails_.end() && !stop_reading_;) {
       {
         std::lock_guard lock(queue_mutex_);
-        if (queued_bytes_ >= options_.queue_bytes) break;  // backpressure
+        full = queued_bytes_ >= options_.queue_bytes;
       }
+      if (full) break;  // backpressure: the files keep what is not read yet
       Tail& tail = *it->second;
       busy |= pollTail(tail, now);
+      flushOutbox();
       // Rotated or removed: keep reading the old file a little, reopen the path.
       struct stat info {};
       bool replaced = ::stat(it->first.c_str(), &info) != 0 ||
@@ -391,6 +407,7 @@ void Engine::readLoop() {
     for (auto it = draining_.begin(); it != draining_.end() && !stop_reading_;) {
       Tail& tail = **it;
       if (pollTail(tail, now)) tail.drain_until = now + std::chrono::seconds(1);
+      flushOutbox();
       if (now < tail.drain_until) {
         ++it;
         continue;
@@ -414,6 +431,7 @@ void Engine::readLoop() {
       tail.state->final_offset = tail.file->offset();
       tail.state->closed = true;
       enqueue(Queued{tail.state, tail.file->offset(), false, {}, {}});
+      flushOutbox();
       {
         std::lock_guard lock(metrics_mutex_);
         auto found = files_.find(tail.state->path);
@@ -421,7 +439,15 @@ void Engine::readLoop() {
       }
       it = draining_.erase(it);
     }
-    if (!busy && !stop_reading_) std::this_thread::sleep_for(options_.poll_interval);
+    if (full) {
+      // Wait for the sender to make room rather than a whole poll interval.
+      std::unique_lock lock(queue_mutex_);
+      queue_changed_.wait_for(lock, options_.poll_interval, [this] {
+        return stop_reading_ || queued_bytes_ < options_.queue_bytes;
+      });
+    } else if (!busy && !stop_reading_) {
+      std::this_thread::sleep_for(options_.poll_interval);
+    }
   }
 }
 
@@ -447,7 +473,7 @@ void Engine::sendLoop() {
     streams.clear();
     stream_index.clear();
     std::map<FileState*, std::pair<std::shared_ptr<FileState>, std::uint64_t>> acks;
-    std::size_t batch_bytes = 0, entries = 0;
+    std::size_t batch_bytes = 0, entries = 0, last_stream = 0;
     {
       std::unique_lock lock(queue_mutex_);
       auto first_wait_until = Clock::now() + options_.positions_sync;
@@ -472,11 +498,19 @@ void Engine::sendLoop() {
         queued_bytes_ -= item.bytes();
         acks[item.file.get()] = {item.file, item.position};
         if (!item.has_entry) continue;
-        auto [at, inserted] = stream_index.try_emplace(item.labels, streams.size());
-        if (inserted) streams.push_back(loki::Stream{std::move(item.labels), {}});
+        // Lines of one file mostly share their labels: skip the hash then.
+        std::size_t index;
+        if (!streams.empty() && streams[last_stream].labels == item.labels) {
+          index = last_stream;
+        } else {
+          auto [at, inserted] = stream_index.try_emplace(item.labels, streams.size());
+          if (inserted) streams.push_back(loki::Stream{std::move(item.labels), {}});
+          index = at->second;
+        }
+        last_stream = index;
         batch_bytes += item.entry.line.size();
         ++entries;
-        streams[at->second].entries.push_back(std::move(item.entry));
+        streams[index].entries.push_back(std::move(item.entry));
       }
       queue_changed_.notify_all();  // room again for the reader
     }

@@ -93,6 +93,7 @@ class Engine {
                 std::optional<tailer::FileId> only = std::nullopt, std::uint64_t offset = 0);
   bool pollTail(Tail& tail, std::chrono::steady_clock::time_point now);
   void enqueue(Queued&& item);
+  void flushOutbox();
   void acknowledge(const std::vector<std::pair<std::shared_ptr<FileState>, std::uint64_t>>& acks);
 
   EngineOptions options_;
@@ -117,6 +118,8 @@ class Engine {
   bool reader_done_ = false;
 
   // Reader-owned.
+  std::vector<Queued> outbox_;
+  std::size_t outbox_bytes_ = 0;
   std::map<std::string, std::unique_ptr<Tail>> tails_;  // by path
   std::vector<std::unique_ptr<Tail>> draining_;         // rotated or deleted, read to the end
   std::chrono::steady_clock::time_point next_glob_{};
