@@ -211,7 +211,7 @@ void Engine::discoverFiles() {
   for (const auto& target : targets_) {
     for (const auto& pattern : target.globs) {
       glob_t matches{};
-      if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &matches) == 0) {
+      if (::glob(pattern.c_str(), GLOB_NOSORT | GLOB_BRACE, nullptr, &matches) == 0) {
         for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
           std::string path = matches.gl_pathv[i];
           if (tails_.count(path)) continue;
