@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -522,4 +523,21 @@ TEST_CASE("goRegexToRe2 rewrites Go's (?<name>) groups only") {
   h.feed("(<x>42");
   REQUIRE(h.out.size() == 1);
   CHECK(h.out[0].extracted.at("y") == "42");
+}
+
+TEST_CASE("docker stage: pipeline throughput (logged, not asserted)") {
+  Harness h("- docker: {}");
+  const std::string text =
+      R"({"log":"10.0.0.1 - - [21/Nov/2026:10:19:53 +0000] \"GET /api/v1/items?page=2 HTTP/1.1\" 200 5120 \"-\" \"curl/8.4.0\" rt=0.012\n","stream":"stdout","time":"2026-11-21T10:19:53.259576290Z"})";
+  constexpr int kLines = 200'000;
+  std::size_t bytes = 0;
+  Emit count = [&](LogEntry&& entry) { bytes += entry.line.size(); };
+  const std::clock_t start = std::clock();
+  for (int i = 0; i < kLines; ++i) {
+    h.pipeline->process(LogEntry{0, text, kContainerA, {}, static_cast<std::uint64_t>(i)}, count);
+  }
+  const double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  CHECK(bytes > 0);
+  MESSAGE("docker stage (entry with labels, copy of the raw line included): "
+          << static_cast<long>(kLines / seconds) << " lines/s");
 }
