@@ -303,6 +303,25 @@ TEST_CASE("multiline stage: max_lines closes a block; lines before any first lin
   CHECK(h.out[1].position == 5);
 }
 
+TEST_CASE("multiline stage: a block that would pass the size bound is emitted first") {
+  CustomMetrics metrics;
+  std::vector<std::string> unsupported;
+  PipelineOptions options;
+  options.multiline_max_bytes = 10;
+  auto built =
+      buildPipeline(YAML::Load("- multiline: {firstline: '^S'}"), unsupported, metrics, options);
+  REQUIRE(built.ok());
+  std::vector<LogEntry> out;
+  Emit emit = [&](LogEntry&& e) { out.push_back(std::move(e)); };
+  for (const char* line : {"S 1", "abcd", "efgh", "ij"})
+    built->process(LogEntry{0, line, {}, {}, 0}, emit);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "S 1\nabcd");  // + "\nefgh" would make 13 bytes
+  built->flush(Clock::time_point::max(), emit);
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].line == "efgh\nij");
+}
+
 TEST_CASE("multiline after docker: partial lines joined first, then blocks per stream") {
   Harness h(R"(
 - docker: {}
