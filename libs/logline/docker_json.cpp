@@ -306,6 +306,9 @@ std::optional<std::int64_t> parseRfc3339Nano(std::string_view t) {
   if (i != t.size()) return std::nullopt;
   const std::int64_t days = daysFromCivil(digitsValue(year), mo, d);
   const std::int64_t seconds = days * 86400 + h * 3600 + mi * 60 + s - offset_seconds;
+  // Nanoseconds since 1970 in an int64 reach the years 1677 to 2262.
+  constexpr std::int64_t kMaxSeconds = 9'223'372'035;
+  if (seconds > kMaxSeconds || seconds < -kMaxSeconds) return std::nullopt;
   return seconds * 1'000'000'000 + nanos;
 }
 

@@ -27,6 +27,8 @@ class PartialJoiner {
   // it, what is held is emitted as a truncated line (and counted) and joining
   // starts afresh, so memory stays bounded whatever a container prints.
   static constexpr std::size_t kDefaultMaxBytes = 1 << 20;
+  // Streams held at once; past it, everything held is emitted first.
+  static constexpr std::size_t kMaxStreams = 4;
 
   explicit PartialJoiner(std::size_t max_bytes = kDefaultMaxBytes)
       : max_bytes_(max_bytes == 0 ? 1 : max_bytes) {}
@@ -69,6 +71,12 @@ void PartialJoiner::add(DockerLine&& chunk, std::uint64_t cookie, Emit&& emit) {
     // The common case: a whole line, passed through without copying.
     emit(JoinedLine{std::move(chunk.log), std::move(chunk.stream), chunk.time_ns, cookie, false});
     return;
+  }
+  if (found == nullptr && streams_.size() == kMaxStreams) {
+    // Docker writes two streams; a line claiming many more is not Docker's.
+    // Releasing what is held keeps memory at kMaxStreams * max_bytes.
+    drain(emit);
+    streams_.clear();
   }
   Held& h = found != nullptr ? *found : streams_.emplace_back(Held{chunk.stream, {}, 0, 0, false});
   std::string_view rest = chunk.log;

@@ -147,6 +147,8 @@ TEST_CASE("rfc3339: fractions, offsets, epoch") {
   // More than 9 fraction digits are cut, not rounded.
   CHECK(parseRfc3339Nano("1970-01-01T00:00:00.0000000019Z") == 1);
   CHECK(parseRfc3339Nano("2000-02-29T00:00:00Z") == 951782400LL * 1'000'000'000);
+  CHECK(parseRfc3339Nano("2262-01-01T00:00:00Z") == 9'214'646'400LL * 1'000'000'000);
+  CHECK_FALSE(parseRfc3339Nano("9999-11-21T10:19:53Z"));  // past int64 nanoseconds
   CHECK_FALSE(parseRfc3339Nano("2026-11-21 10:19:53Z"));
   CHECK_FALSE(parseRfc3339Nano("2026-11-21T10:19:53+0200"));
   CHECK_FALSE(parseRfc3339Nano("2026-11-21T10:19:53ZZ"));

@@ -121,3 +121,17 @@ TEST_CASE("partial joiner: drain emits what is held") {
   joiner.drain(Collect{&out});
   CHECK(out.size() == 1);
 }
+
+TEST_CASE("partial joiner: at most kMaxStreams streams are held") {
+  PartialJoiner joiner(100);
+  std::vector<JoinedLine> out;
+  for (std::size_t i = 0; i < PartialJoiner::kMaxStreams; ++i) {
+    joiner.add(chunk("held", std::string(1, static_cast<char>('a' + i)), 1, true), i,
+               Collect{&out});
+  }
+  CHECK(out.empty());
+  CHECK(joiner.heldBytes() == 4 * PartialJoiner::kMaxStreams);
+  joiner.add(chunk("new", "another", 2, true), 99, Collect{&out});
+  CHECK(out.size() == PartialJoiner::kMaxStreams);
+  CHECK(joiner.heldBytes() == 3);
+}

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -302,6 +303,25 @@ TEST_CASE("multiline stage: max_lines closes a block; lines before any first lin
   CHECK(h.out[1].position == 5);
 }
 
+TEST_CASE("multiline stage: a block that would pass the size bound is emitted first") {
+  CustomMetrics metrics;
+  std::vector<std::string> unsupported;
+  PipelineOptions options;
+  options.multiline_max_bytes = 10;
+  auto built =
+      buildPipeline(YAML::Load("- multiline: {firstline: '^S'}"), unsupported, metrics, options);
+  REQUIRE(built.ok());
+  std::vector<LogEntry> out;
+  Emit emit = [&](LogEntry&& e) { out.push_back(std::move(e)); };
+  for (const char* line : {"S 1", "abcd", "efgh", "ij"})
+    built->process(LogEntry{0, line, {}, {}, 0}, emit);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].line == "S 1\nabcd");  // + "\nefgh" would make 13 bytes
+  built->flush(Clock::time_point::max(), emit);
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].line == "efgh\nij");
+}
+
 TEST_CASE("multiline after docker: partial lines joined first, then blocks per stream") {
   Harness h(R"(
 - docker: {}
@@ -522,4 +542,21 @@ TEST_CASE("goRegexToRe2 rewrites Go's (?<name>) groups only") {
   h.feed("(<x>42");
   REQUIRE(h.out.size() == 1);
   CHECK(h.out[0].extracted.at("y") == "42");
+}
+
+TEST_CASE("docker stage: pipeline throughput (logged, not asserted)") {
+  Harness h("- docker: {}");
+  const std::string text =
+      R"({"log":"10.0.0.1 - - [21/Nov/2026:10:19:53 +0000] \"GET /api/v1/items?page=2 HTTP/1.1\" 200 5120 \"-\" \"curl/8.4.0\" rt=0.012\n","stream":"stdout","time":"2026-11-21T10:19:53.259576290Z"})";
+  constexpr int kLines = 200'000;
+  std::size_t bytes = 0;
+  Emit count = [&](LogEntry&& entry) { bytes += entry.line.size(); };
+  const std::clock_t start = std::clock();
+  for (int i = 0; i < kLines; ++i) {
+    h.pipeline->process(LogEntry{0, text, kContainerA, {}, static_cast<std::uint64_t>(i)}, count);
+  }
+  const double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  CHECK(bytes > 0);
+  MESSAGE("docker stage (entry with labels, copy of the raw line included): "
+          << static_cast<long>(kLines / seconds) << " lines/s");
 }

@@ -1,7 +1,8 @@
 // multiline: folds the lines of one record (a stack trace, say) into one
 // entry. A line matching `firstline` starts a block; the lines after it join
 // it until the next first line, max_lines, or max_wait_time without a new
-// line. Blocks are kept per label set, so streams do not mix.
+// line, or until it would pass a size bound. Blocks are kept per label set,
+// so streams do not mix.
 
 #include <re2/re2.h>
 
@@ -21,13 +22,15 @@ class MultilineStage : public Stage {
       : firstline_(std::move(firstline)),
         max_wait_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(max_wait)),
         max_lines_(max_lines),
+        max_bytes_(context.options.multiline_max_bytes),
         clock_(context.options.clock) {}
 
   void process(LogEntry&& entry, const Emit& emit) override {
     const bool first = RE2::PartialMatch(entry.line, *firstline_);
     std::string key = streamKey(entry.labels);
     auto it = blocks_.find(key);
-    if (it != blocks_.end() && first) {
+    if (it != blocks_.end() &&
+        (first || it->second.entry.line.size() + 1 + entry.line.size() > max_bytes_)) {
       emit(std::move(it->second.entry));
       blocks_.erase(it);
       it = blocks_.end();
@@ -73,6 +76,7 @@ class MultilineStage : public Stage {
   std::unique_ptr<RE2> firstline_;
   std::chrono::steady_clock::duration max_wait_;
   std::size_t max_lines_;
+  std::size_t max_bytes_;
   std::function<std::chrono::steady_clock::time_point()> clock_;
   std::unordered_map<std::string, Block> blocks_;
 };

@@ -84,9 +84,11 @@ base::Expected<Pipeline, std::string> buildPipeline(const YAML::Node& pipeline_s
       return base::unexpected(config::at(item) +
                               "pipeline_stages: each item must be a map with exactly one stage");
     }
-    const auto first = item.begin();
-    const std::string type = first->first.as<std::string>();
-    const YAML::Node& body = first->second;
+    // Copies: yaml-cpp's iterator hands out a proxy that dies with the
+    // expression, so references into it would dangle.
+    const YAML::Node key = item.begin()->first;
+    const YAML::Node body = item.begin()->second;
+    const std::string type = key.as<std::string>();
     StageResult made{std::unique_ptr<Stage>()};
     try {
       if (type == "docker") {
@@ -109,8 +111,7 @@ base::Expected<Pipeline, std::string> buildPipeline(const YAML::Node& pipeline_s
         unsupported.push_back(type);
         continue;
       } else {
-        return base::unexpected(config::at(first->first) + "unknown pipeline stage \"" + type +
-                                "\"");
+        return base::unexpected(config::at(key) + "unknown pipeline stage \"" + type + "\"");
       }
     } catch (const YAML::Exception& e) {
       // yaml-cpp's conversions throw on values of the wrong shape.

@@ -70,6 +70,10 @@ struct PipelineOptions {
   // whose final chunk never came (container stopped) is held.
   std::size_t docker_max_line_bytes = 1 << 20;
   std::chrono::steady_clock::duration docker_partial_wait = std::chrono::seconds(5);
+  // multiline stage: a block that would grow past this is emitted first and
+  // the line starts a new block (Promtail has only max_lines; 128 lines of
+  // 1 MiB each would be 128 MiB held per stream).
+  std::size_t multiline_max_bytes = 1 << 20;
 };
 
 // Builds a pipeline from a scrape config's pipeline_stages (a YAML sequence
