@@ -77,7 +77,8 @@ struct Client::Handle {
   }
 };
 
-Client::Client(Options options) : options_(std::move(options)), handle_(std::make_unique<Handle>()) {
+Client::Client(Options options)
+    : options_(std::move(options)), handle_(std::make_unique<Handle>()) {
   std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   handle_->easy = curl_easy_init();
   if (!handle_->easy) throw std::runtime_error("curl_easy_init failed");
@@ -140,9 +141,9 @@ base::Expected<Response, Error> Client::perform(const std::string& url,
 
   CURL* easy = handle_->easy;
   std::string target = url, connect_to, host_header;
-  bool rewritten = !options_.tls.server_name.empty() &&
-                   rewriteForServerName(url, options_.tls.server_name, target, connect_to,
-                                        host_header);
+  bool rewritten =
+      !options_.tls.server_name.empty() &&
+      rewriteForServerName(url, options_.tls.server_name, target, connect_to, host_header);
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(nullptr,
                                                                           curl_slist_free_all);
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> connect_list(nullptr,

@@ -64,7 +64,8 @@ TEST_CASE("Client: 500 then 429 are retried until 204; one connection, one encod
   loki::Client client(config);
   std::atomic<bool> stop{false};
   std::vector<loki::Attempt> attempts;
-  auto result = client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
+  auto result =
+      client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
 
   CHECK(result.outcome == loki::PushOutcome::sent);
   CHECK(result.attempts == 3);
@@ -136,8 +137,8 @@ TEST_CASE("Client: max_retries counts attempts, then drops") {
   loki::Client client(config);
   std::atomic<bool> stop{false};
   std::vector<bool> will_retry;
-  auto result =
-      client.push(oneStream(), stop, [&](const loki::Attempt& a) { will_retry.push_back(a.will_retry); });
+  auto result = client.push(oneStream(), stop,
+                            [&](const loki::Attempt& a) { will_retry.push_back(a.will_retry); });
   CHECK(result.outcome == loki::PushOutcome::dropped);
   CHECK(result.reason == "max_retries");
   CHECK(result.attempts == 3);
@@ -158,7 +159,8 @@ TEST_CASE("Client: a server that never answers times out and is retried; stop en
     std::this_thread::sleep_for(300ms);
     stop = true;
   });
-  auto result = client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
+  auto result =
+      client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
   stopper.join();
   auto took = std::chrono::steady_clock::now() - started;
   CHECK(result.outcome == loki::PushOutcome::stopped);
@@ -184,7 +186,8 @@ TEST_CASE("Client: connection refused is a network error, retried") {
   loki::Client client(config);
   std::atomic<bool> stop{false};
   std::vector<loki::Attempt> attempts;
-  auto result = client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
+  auto result =
+      client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
   CHECK(result.outcome == loki::PushOutcome::dropped);
   CHECK(result.reason == "max_retries");
   REQUIRE(attempts.size() == 2);
