@@ -2,6 +2,8 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -106,6 +108,12 @@ class TlsServer {
 
  private:
   void run() {
+    // Writing to a client that gave up (a rejected certificate) raises
+    // SIGPIPE; this thread never wants it, and a blocked one dies with it.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     while (!stop_) {
       pollfd fd{listen_fd_, POLLIN, 0};
       if (::poll(&fd, 1, 10) <= 0) continue;
