@@ -35,6 +35,7 @@ TEST_CASE("dropReason: Loki's 400 messages map to Promtail-style reasons") {
   CHECK(loki::dropReason("Max entry size '256' bytes exceeded for stream '{a=\"b\"}'") ==
         "line_too_long");
   CHECK(loki::dropReason("line too long") == "line_too_long");
+  CHECK(loki::dropReason("entry exceeds the per-stream line limit") == "line_too_long");
   CHECK(loki::dropReason("error parsing labels '{a=}' with error: ...") == "invalid_labels");
   CHECK(loki::dropReason("INVALID LABELS") == "invalid_labels");
   CHECK(loki::dropReason("stream '{a=\"b\"}' has label name too long: 'aaaa'") == "invalid_labels");
