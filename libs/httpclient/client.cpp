@@ -1,6 +1,8 @@
 #include "httpclient/client.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <cerrno>
 #include <cstring>
@@ -54,6 +56,37 @@ bool rewriteForServerName(const std::string& url, const std::string& server_name
   return true;
 }
 
+// OpenSSL writes to a socket the peer closed raise SIGPIPE, and with
+// CURLOPT_NOSIGNAL curl does not ignore it for us. The signal is blocked in
+// this thread only, and one it raised is taken off the pending set before
+// the mask is restored, so the process-wide disposition is left alone.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeGuard() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      timespec zero{0, 0};
+      sigtimedwait(&pipe_, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_, old_;
+  bool was_pending_ = false;
+};
+
 }  // namespace
 
 struct Client::Handle {
@@ -64,6 +97,7 @@ struct Client::Handle {
   bool truncated = false;
 
   ~Handle() {
+    SigpipeGuard guard;  // closing a TLS connection writes a close_notify
     if (easy) curl_easy_cleanup(easy);
   }
 
@@ -77,7 +111,8 @@ struct Client::Handle {
   }
 };
 
-Client::Client(Options options) : options_(std::move(options)), handle_(std::make_unique<Handle>()) {
+Client::Client(Options options)
+    : options_(std::move(options)), handle_(std::make_unique<Handle>()) {
   std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   handle_->easy = curl_easy_init();
   if (!handle_->easy) throw std::runtime_error("curl_easy_init failed");
@@ -140,9 +175,9 @@ base::Expected<Response, Error> Client::perform(const std::string& url,
 
   CURL* easy = handle_->easy;
   std::string target = url, connect_to, host_header;
-  bool rewritten = !options_.tls.server_name.empty() &&
-                   rewriteForServerName(url, options_.tls.server_name, target, connect_to,
-                                        host_header);
+  bool rewritten =
+      !options_.tls.server_name.empty() &&
+      rewriteForServerName(url, options_.tls.server_name, target, connect_to, host_header);
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(nullptr,
                                                                           curl_slist_free_all);
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> connect_list(nullptr,
@@ -177,7 +212,11 @@ base::Expected<Response, Error> Client::perform(const std::string& url,
   handle_->body.clear();
   handle_->truncated = false;
   handle_->error[0] = '\0';
-  CURLcode code = curl_easy_perform(easy);
+  CURLcode code;
+  {
+    SigpipeGuard guard;
+    code = curl_easy_perform(easy);
+  }
 
   // Nothing of this request may outlive it in the handle: the lists are freed
   // below, and the password must not stay in curl's copy.

@@ -20,7 +20,9 @@ httpclient::Options httpOptions(const ClientConfig& config) {
 }
 
 bool containsNoCase(std::string_view text, std::string_view needle) {
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
   return std::search(text.begin(), text.end(), needle.begin(), needle.end(),
                      [&](char a, char b) { return lower(a) == lower(b); }) != text.end();
 }
@@ -40,7 +42,8 @@ bool sleepUnlessStopped(std::chrono::milliseconds delay, const std::atomic<bool>
   while (!stop.load(std::memory_order_relaxed)) {
     auto left = until - std::chrono::steady_clock::now();
     if (left <= std::chrono::nanoseconds::zero()) return true;
-    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(100)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(100)));
   }
   return false;
 }

@@ -26,7 +26,7 @@
 namespace loki {
 
 struct ClientConfig {
-  std::string url;  // http(s)://host:3100/loki/api/v1/push
+  std::string url;        // http(s)://host:3100/loki/api/v1/push
   std::string tenant_id;  // X-Scope-OrgID when set
   std::string basic_auth_username;
   std::string basic_auth_password;  // inline secrets, as Promtail allows; files are preferred
@@ -49,10 +49,10 @@ struct ClientConfig {
 
 // One HTTP attempt, reported as it finishes.
 struct Attempt {
-  int number = 1;        // 1 for the first try
-  int status_code = 0;   // 0: no response (connect error, timeout)
+  int number = 1;       // 1 for the first try
+  int status_code = 0;  // 0: no response (connect error, timeout)
   std::chrono::nanoseconds duration{0};
-  std::string error;     // Loki's message (trimmed) or the network error; empty on 2xx
+  std::string error;  // Loki's message (trimmed) or the network error; empty on 2xx
   bool will_retry = false;
 };
 
@@ -64,12 +64,12 @@ enum class PushOutcome {
 
 struct PushResult {
   PushOutcome outcome = PushOutcome::sent;
-  std::string reason;     // when dropped: entry_too_old, out_of_order, line_too_long,
-                          // invalid_labels, bad_request, http_<code>, max_retries
-  int status_code = 0;    // of the last attempt
+  std::string reason;   // when dropped: entry_too_old, out_of_order, line_too_long,
+                        // invalid_labels, bad_request, http_<code>, max_retries
+  int status_code = 0;  // of the last attempt
   int attempts = 0;
   std::size_t body_bytes = 0;  // compressed bytes posted per attempt
-  std::string error;      // of the last attempt
+  std::string error;           // of the last attempt
 };
 
 class Client {

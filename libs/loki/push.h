@@ -40,8 +40,10 @@ void compressedPushBody(const std::vector<Stream>& streams, std::string& scratch
 void snappyCompress(const std::string& raw, std::string& out);
 
 // {a="b", c="d"} from labels sorted by name; values quoted as Go's
-// strconv.Quote does (Loki parses them with the Prometheus label parser).
-// Names are written as given: callers only pass valid label names.
+// strconv.Quote does for ASCII and invalid UTF-8 (\n, \", \x00, \xff, ...).
+// Valid multi-byte UTF-8 is kept as is, even where Go would write \u00a0 for a
+// non-printable rune: Loki's label parser reads both the same. Names are
+// written as given: callers only pass valid label names.
 std::string labelsText(const std::vector<std::pair<std::string, std::string>>& labels);
 // Appends a Go-quoted string, quotes included, to `out`.
 void appendGoQuoted(std::string& out, std::string_view text);

@@ -35,6 +35,7 @@ TEST_CASE("dropReason: Loki's 400 messages map to Promtail-style reasons") {
   CHECK(loki::dropReason("Max entry size '256' bytes exceeded for stream '{a=\"b\"}'") ==
         "line_too_long");
   CHECK(loki::dropReason("line too long") == "line_too_long");
+  CHECK(loki::dropReason("entry exceeds the per-stream line limit") == "line_too_long");
   CHECK(loki::dropReason("error parsing labels '{a=}' with error: ...") == "invalid_labels");
   CHECK(loki::dropReason("INVALID LABELS") == "invalid_labels");
   CHECK(loki::dropReason("stream '{a=\"b\"}' has label name too long: 'aaaa'") == "invalid_labels");
@@ -64,7 +65,8 @@ TEST_CASE("Client: 500 then 429 are retried until 204; one connection, one encod
   loki::Client client(config);
   std::atomic<bool> stop{false};
   std::vector<loki::Attempt> attempts;
-  auto result = client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
+  auto result =
+      client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
 
   CHECK(result.outcome == loki::PushOutcome::sent);
   CHECK(result.attempts == 3);
@@ -136,8 +138,8 @@ TEST_CASE("Client: max_retries counts attempts, then drops") {
   loki::Client client(config);
   std::atomic<bool> stop{false};
   std::vector<bool> will_retry;
-  auto result =
-      client.push(oneStream(), stop, [&](const loki::Attempt& a) { will_retry.push_back(a.will_retry); });
+  auto result = client.push(oneStream(), stop,
+                            [&](const loki::Attempt& a) { will_retry.push_back(a.will_retry); });
   CHECK(result.outcome == loki::PushOutcome::dropped);
   CHECK(result.reason == "max_retries");
   CHECK(result.attempts == 3);
@@ -158,7 +160,8 @@ TEST_CASE("Client: a server that never answers times out and is retried; stop en
     std::this_thread::sleep_for(300ms);
     stop = true;
   });
-  auto result = client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
+  auto result =
+      client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
   stopper.join();
   auto took = std::chrono::steady_clock::now() - started;
   CHECK(result.outcome == loki::PushOutcome::stopped);
@@ -184,7 +187,8 @@ TEST_CASE("Client: connection refused is a network error, retried") {
   loki::Client client(config);
   std::atomic<bool> stop{false};
   std::vector<loki::Attempt> attempts;
-  auto result = client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
+  auto result =
+      client.push(oneStream(), stop, [&](const loki::Attempt& a) { attempts.push_back(a); });
   CHECK(result.outcome == loki::PushOutcome::dropped);
   CHECK(result.reason == "max_retries");
   REQUIRE(attempts.size() == 2);

@@ -11,9 +11,9 @@ std::vector<loki::Stream> sampleStreams() {
   return {
       {R"({host="a", job="varlogs"})",
        {{1700000000123456789, "first line"},
-        {1700000001000000000, ""},                  // empty line, whole second
-        {0, "at the epoch"},                        // empty Timestamp message
-        {-1500000000, "before the epoch"},          // seconds -2, nanos 500000000
+        {1700000001000000000, ""},                       // empty line, whole second
+        {0, "at the epoch"},                             // empty Timestamp message
+        {-1500000000, "before the epoch"},               // seconds -2, nanos 500000000
         {1700000002000000001, std::string(300, 'x')}}},  // multi-byte length prefix
       {"", {{5, "no labels"}}},
       {R"({job="empty"})", {}},
@@ -59,7 +59,8 @@ TEST_CASE("encodePushRequest: byte for byte what the generated serializer writes
     s->set_labels(stream.labels);
     for (const auto& entry : stream.entries) {
       auto* e = s->add_entries();
-      std::int64_t seconds = entry.timestamp_ns / 1000000000, nanos = entry.timestamp_ns % 1000000000;
+      std::int64_t seconds = entry.timestamp_ns / 1000000000,
+                   nanos = entry.timestamp_ns % 1000000000;
       if (nanos < 0) nanos += 1000000000, --seconds;
       e->mutable_timestamp()->set_seconds(seconds);
       e->mutable_timestamp()->set_nanos(static_cast<std::int32_t>(nanos));
