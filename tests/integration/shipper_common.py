@@ -223,6 +223,10 @@ class LogFile:
         self.prefix = prefix
         self.written = {}  # number -> time.time() after the write
 
+    def touch(self):
+        open(self.path, "a").close()
+        return self
+
     def append(self, numbers, pause_every=0, pause=0.0):
         with open(self.path, "a") as f:
             for k, i in enumerate(numbers):
@@ -356,6 +360,20 @@ class Rig:
 
     def file(self, name, prefix):
         return LogFile(os.path.join(self.logs, name), prefix)
+
+    def start_following(self, *log_files, timeout=20):
+        """Creates the files, starts the shipper and waits until it holds
+        them open: a file created after the start is only found at the next
+        glob scan, which would make the fault come before the first line."""
+        for log_file in log_files:
+            log_file.touch()
+        self.shipper.start()
+        for log_file in log_files:
+            deadline = time.monotonic() + timeout
+            while not has_open(self.shipper.pid, log_file.path):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"tern-shipper did not open {log_file.path} within {timeout} s")
+                time.sleep(0.05)
 
     def close(self):
         if self.shipper.alive():

@@ -73,8 +73,8 @@ def docker_printed(name, prefix, count, timeout=30):
 
 
 def scenario_kill9(test, rig, c, run_id):
-    rig.shipper.start()
     f = rig.file("k.log", "k")
+    rig.start_following(f)
     name = c.run("kill9", sc.counting_script("kill9", 6000, pause_every=200, pause="0.1"), run_label=run_id)
     writer = threading.Thread(target=f.append, args=(list(range(3000)),), kwargs={"pause_every": 100, "pause": 0.1},
                               daemon=True)
@@ -96,8 +96,8 @@ def scenario_kill9(test, rig, c, run_id):
 
 
 def scenario_sigterm(test, rig, c, run_id):
-    rig.shipper.start()
     f = rig.file("s.log", "s")
+    rig.start_following(f)
     f.append(list(range(500)))
     name = c.run("sigterm", sc.counting_script("sigterm", 300, then="sleep 4; " + sc.counting_script(
         "sigterm2", 300)), run_label=run_id)
@@ -125,8 +125,8 @@ def scenario_sigterm(test, rig, c, run_id):
 
 
 def scenario_down(test, rig, c, run_id):
-    rig.shipper.start()
     f = rig.file("d.log", "d")
+    rig.start_following(f)
     f.append(list(range(200)))
     sc.wait_all(rig.loki, [("d", i) for i in range(200)], ARRIVAL_TIMEOUT, settle=0.2)
     rig.loki.down()
@@ -148,8 +148,8 @@ def scenario_down(test, rig, c, run_id):
 
 
 def scenario_retry(test, rig, c, run_id):
-    rig.shipper.start()
     f = rig.file("r.log", "r")
+    rig.start_following(f)
     rig.loki.respond(429)
     started = time.time()
     f.append(list(range(500)))
@@ -184,8 +184,8 @@ def scenario_retry(test, rig, c, run_id):
 
 
 def scenario_reject(test, rig, c, run_id):
-    rig.shipper.start()
     f = rig.file("x.log", "x")
+    rig.start_following(f)
     rig.loki.respond(400, count=1)
     f.append(list(range(300)))
     time.sleep(1.0)
@@ -216,8 +216,8 @@ def scenario_reject(test, rig, c, run_id):
 
 
 def scenario_rename(test, rig, c, run_id):
-    rig.shipper.start()
     f = rig.file("n.log", "n")
+    rig.start_following(f)
     f.append(list(range(500)))
     sc.wait_all(rig.loki, [("n", i) for i in range(500)], ARRIVAL_TIMEOUT, settle=0.2)
     rig.loki.down()
@@ -232,8 +232,8 @@ def scenario_rename(test, rig, c, run_id):
 
 
 def scenario_truncate(test, rig, c, run_id):
-    rig.shipper.start()
     f = rig.file("t.log", "t")
+    rig.start_following(f)
     f.append(list(range(500)))
     sc.wait_all(rig.loki, [("t", i) for i in range(500)], ARRIVAL_TIMEOUT, settle=0.2)
     rig.loki.down()
