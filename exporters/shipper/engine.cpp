@@ -1,11 +1,12 @@
 #include "engine.h"
 
 #include <glob.h>
+#include <re2/re2.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <unordered_map>
 
 #include "log/log.h"
@@ -37,7 +38,8 @@ Labels visibleLabels(const Labels& labels) {
 std::string sanitizedLabelName(std::string_view name) {
   std::string out;
   for (char c : name) {
-    bool valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool valid =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out.push_back(valid ? c : '_');
   }
   return out;
@@ -49,6 +51,33 @@ std::string hostOf(const std::string& url) {
   start = start == std::string::npos ? 0 : start + 3;
   auto end = url.find('/', start);
   return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// Docker's list filters, applied to the watcher's containers.
+bool matchesFilters(const docker::Container& container,
+                    const std::vector<std::pair<std::string, std::vector<std::string>>>& filters) {
+  for (const auto& [name, values] : filters) {
+    bool any = false;
+    for (const auto& value : values) {
+      if (name == "label") {
+        auto equals = value.find('=');
+        const std::string* found = container.label(value.substr(0, equals));
+        any = found && (equals == std::string::npos || *found == value.substr(equals + 1));
+      } else if (name == "name") {
+        // Docker matches names as a regular expression against "/<name>".
+        any = RE2::PartialMatch("/" + container.name, RE2(value, RE2::Quiet));
+      } else if (name == "id") {
+        any = container.id.starts_with(value);
+      } else if (name == "status") {
+        any = container.state == value;
+      } else {
+        any = true;  // named as unsupported at start-up
+      }
+      if (any) break;
+    }
+    if (!any) return false;
+  }
+  return true;
 }
 
 constexpr std::array<double, 11> kDurationBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -115,7 +144,8 @@ Engine::Engine(EngineOptions options, std::vector<Target> targets, CustomMetrics
       loki_host_(hostOf(options_.client.url)),
       positions_(options_.positions_file),
       counters_(std::make_unique<Counters>()) {
-  bool any_docker = std::any_of(targets_.begin(), targets_.end(), [](const Target& t) { return t.docker; });
+  bool any_docker =
+      std::any_of(targets_.begin(), targets_.end(), [](const Target& t) { return t.docker; });
   if (any_docker) watcher_ = std::make_unique<docker::Watcher>(options_.docker);
   client_ = std::make_unique<loki::Client>(options_.client);
 }
@@ -127,8 +157,8 @@ Engine::~Engine() {
 base::Expected<bool, std::string> Engine::start() {
   // The positions file's folder is ours to create (/var/lib/tern-shipper).
   std::error_code ignored;
-  std::filesystem::create_directories(
-      std::filesystem::path(options_.positions_file).parent_path(), ignored);
+  std::filesystem::create_directories(std::filesystem::path(options_.positions_file).parent_path(),
+                                      ignored);
   if (auto loaded = positions_.load(); !loaded) return loaded;
   if (watcher_) watcher_->start();
   reader_ = std::thread([this] { readLoop(); });
@@ -160,8 +190,9 @@ void Engine::openTail(const std::string& path, const Target& target, Labels labe
                       std::optional<tailer::FileId> only, std::uint64_t offset) {
   base::Expected<std::unique_ptr<tailer::FileTail>, std::string> file =
       std::unique_ptr<tailer::FileTail>();
-  tailer::TailOptions tail_options{.max_line = docker ? std::max<std::size_t>(options_.max_line_bytes, 64 << 10)
-                                                     : options_.max_line_bytes};
+  tailer::TailOptions tail_options{
+      .max_line = docker ? std::max<std::size_t>(options_.max_line_bytes, 64 << 10)
+                         : options_.max_line_bytes};
   if (only) {
     file = tailer::FileTail::openAt(path, offset, tail_options);
   } else {
@@ -219,7 +250,8 @@ void Engine::discoverFiles() {
           if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
           // A file we were reading was rotated while we were stopped: finish it first.
           for (const auto& saved : positions_.all()) {
-            if (saved.path != path || saved.id == tailer::FileId{info.st_dev, info.st_ino}) continue;
+            if (saved.path != path || saved.id == tailer::FileId{info.st_dev, info.st_ino})
+              continue;
             std::string rotated = tailer::findById(path, saved.id);
             if (rotated.empty()) {
               positions_.erase(saved.id);
@@ -249,7 +281,7 @@ void Engine::discoverContainers() {
         options_.docker_root + "/containers/" + container.id + "/" + container.id + "-json.log";
     if (tails_.count(path)) continue;
     for (const auto& target : targets_) {
-      if (!target.docker) continue;
+      if (!target.docker || !matchesFilters(container, target.docker_filters)) continue;
       Labels meta = target.labels;
       setLabel(meta, "__meta_docker_container_id", container.id);
       setLabel(meta, "__meta_docker_container_name", "/" + container.name);
@@ -366,7 +398,8 @@ bool Engine::pollTail(Tail& tail, Clock::time_point now) {
     counters_->truncated += result.truncated;
   }
   if (result.rotated || result.gone) {
-    LOG_INFO(result.rotated ? "file rotated; reading the old one to its end" : "file removed; reading it to its end",
+    LOG_INFO(result.rotated ? "file rotated; reading the old one to its end"
+                            : "file removed; reading it to its end",
              {"path", tail.state->path});
   }
   return result.bytes > 0 || result.rotated || result.gone;
@@ -414,7 +447,10 @@ void Engine::readLoop() {
       }
       // Done with it: what the joiner and pipeline hold goes out now.
       auto flush_emit = [&](LogEntry&& out) {
-        Queued item{tail.state, out.position, true, loki::labelsText(visibleLabels(out.labels)),
+        Queued item{tail.state,
+                    out.position,
+                    true,
+                    loki::labelsText(visibleLabels(out.labels)),
                     {out.timestamp_ns, std::move(out.line)}};
         enqueue(std::move(item));
       };
@@ -477,8 +513,9 @@ void Engine::sendLoop() {
     {
       std::unique_lock lock(queue_mutex_);
       auto first_wait_until = Clock::now() + options_.positions_sync;
-      queue_changed_.wait_until(lock, first_wait_until,
-                                [this] { return !queue_.empty() || stop_sending_ || reader_done_; });
+      queue_changed_.wait_until(lock, first_wait_until, [this] {
+        return !queue_.empty() || stop_sending_ || reader_done_;
+      });
       if (stop_sending_ || (reader_done_ && queue_.empty())) {
         if (queue_.empty() || stop_sending_) break;
       }
@@ -565,8 +602,9 @@ void Engine::collect(runtime::MetricSink& sink) {
   auto& read_bytes = sink.counter("promtail_read_bytes_total", "Number of bytes read.");
   auto& read_lines = sink.counter("promtail_read_lines_total", "Number of lines read.");
   auto& file_bytes = sink.gauge("promtail_file_bytes_total", "Number of bytes total.");
-  auto& lag = sink.gauge("tern_shipper_position_lag_bytes",
-                         "Bytes of the file not yet acknowledged by Loki (size minus saved position).");
+  auto& lag =
+      sink.gauge("tern_shipper_position_lag_bytes",
+                 "Bytes of the file not yet acknowledged by Loki (size minus saved position).");
   std::size_t active = 0;
   {
     std::lock_guard lock(metrics_mutex_);
@@ -595,10 +633,12 @@ void Engine::collect(runtime::MetricSink& sink) {
                static_cast<double>(counters_->sent_bytes), host);
   sink.counter("promtail_batch_retries_total", "Number of times batches has had to be retried.",
                static_cast<double>(counters_->retries), host);
-  auto& dropped_entries = sink.counter("promtail_dropped_entries_total",
-                                       "Number of log entries dropped because failed to be sent to the ingester after all retries.");
-  auto& dropped_bytes = sink.counter("promtail_dropped_bytes_total",
-                                     "Number of bytes dropped because failed to be sent to the ingester after all retries.");
+  auto& dropped_entries = sink.counter(
+      "promtail_dropped_entries_total",
+      "Number of log entries dropped because failed to be sent to the ingester after all retries.");
+  auto& dropped_bytes = sink.counter(
+      "promtail_dropped_bytes_total",
+      "Number of bytes dropped because failed to be sent to the ingester after all retries.");
   for (const auto& [reason, counts] : counters_->dropped) {
     runtime::Labels labels = {{"host", loki_host_}, {"reason", reason}};
     runtime::addSample(dropped_entries, static_cast<double>(counts.first), labels);
@@ -610,8 +650,8 @@ void Engine::collect(runtime::MetricSink& sink) {
   sink.counter("tern_shipper_malformed_lines_total",
                "Docker log lines that are not Docker's JSON, skipped.",
                static_cast<double>(counters_->malformed));
-  auto& durations = sink.family("promtail_request_duration_seconds",
-                                "Duration of send requests.", runtime::MetricType::Histogram);
+  auto& durations = sink.family("promtail_request_duration_seconds", "Duration of send requests.",
+                                runtime::MetricType::Histogram);
   for (const auto& [status, histogram] : counters_->durations) {
     prometheus::ClientMetric metric;
     metric.label = {{"host", loki_host_}, {"status_code", status}};

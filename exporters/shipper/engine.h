@@ -11,12 +11,6 @@
 // resumes from the saved positions. At least once: a line may be sent twice
 // only if the shipper dies between Loki's answer and the next position save.
 
-#include "docker/watcher.h"
-#include "loki/client.h"
-#include "runtime/metrics.h"
-#include "shipper/pipeline/entry.h"
-#include "tailer/positions.h"
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -28,6 +22,12 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "docker/watcher.h"
+#include "loki/client.h"
+#include "runtime/metrics.h"
+#include "shipper/pipeline/entry.h"
+#include "tailer/positions.h"
 
 namespace shipper {
 
@@ -41,6 +41,9 @@ struct Target {
   bool docker = false;             // docker_sd_configs: every json-file container
   std::vector<std::string> globs;  // static_configs: __path__ patterns
   Labels labels;                   // static labels (without __path__)
+  // docker_sd_configs filters, as Docker's list API reads them: every filter
+  // must match, any of its values may (label, name, id, status; checked here).
+  std::vector<std::pair<std::string, std::vector<std::string>>> docker_filters;
   // Applied to a container's __meta_docker_* labels; false drops the container.
   std::function<bool(Labels&)> relabel;
   // A fresh pipeline for one file (stages such as multiline hold per-file state).
@@ -48,7 +51,7 @@ struct Target {
 };
 
 struct EngineOptions {
-  std::string hostname;           // the `host` label
+  std::string hostname;  // the `host` label
   std::string docker_root = "/var/lib/docker";
   docker::WatcherOptions docker;  // used when a target is a docker one
   loki::ClientConfig client;

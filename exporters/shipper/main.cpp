@@ -2,11 +2,10 @@
 // Promtail's YAML config is accepted where it means the same thing; what we
 // do not support is named at start-up.
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <cstring>
 #include <iostream>
 
@@ -14,8 +13,8 @@
 #include "runtime/exporter.h"
 #include "shipper/config.h"
 #include "shipper/engine.h"
-#include "shipper/relabel.h"
 #include "shipper/pipeline/pipeline.h"
+#include "shipper/relabel.h"
 
 namespace {
 
@@ -38,13 +37,12 @@ std::string configFileArgument(int argc, char** argv) {
 
 // Everything the engine needs, from the config.
 std::vector<shipper::Target> targetsFrom(const shipper::Config& config,
-                                         shipper::CustomMetrics& metrics,
-                                         const std::string& host) {
+                                         shipper::CustomMetrics& metrics, const std::string& host) {
   std::vector<shipper::Target> targets;
   for (const auto& scrape : config.scrape_configs) {
-    auto make_pipeline = [stages = scrape.pipeline_stages, &metrics](
-                             const shipper::PipelineOptions& options)
-        -> std::unique_ptr<shipper::Pipeline> {
+    auto make_pipeline =
+        [stages = scrape.pipeline_stages,
+         &metrics](const shipper::PipelineOptions& options) -> std::unique_ptr<shipper::Pipeline> {
       std::vector<std::string> ignored;
       auto pipeline = shipper::buildPipeline(stages, ignored, metrics, options);
       return pipeline ? std::make_unique<shipper::Pipeline>(std::move(*pipeline)) : nullptr;
@@ -61,6 +59,10 @@ std::vector<shipper::Target> targetsFrom(const shipper::Config& config,
       target.job = scrape.job_name;
       target.docker = true;
       target.labels = common;
+      for (const auto& sd : scrape.docker_sd_configs) {
+        for (const auto& filter : sd.filters)
+          target.docker_filters.emplace_back(filter.name, filter.values);
+      }
       target.relabel = relabel;
       target.make_pipeline = make_pipeline;
       targets.push_back(std::move(target));
@@ -123,7 +125,8 @@ int main(int argc, char** argv) {
       std::cerr << "tern-shipper: " << config.error() << "\n";
       return 1;
     }
-    listen = fmt::format("{}:{}", config->server.http_listen_address, config->server.http_listen_port);
+    listen =
+        fmt::format("{}:{}", config->server.http_listen_address, config->server.http_listen_port);
   }
   runtime::Exporter exporter({
       .program = "tern-shipper",
@@ -161,6 +164,17 @@ int main(int argc, char** argv) {
            auto pipeline = shipper::buildPipeline(scrape.pipeline_stages, unsupported, *metrics);
            if (!pipeline) throw std::runtime_error(pipeline.error());
          }
+         for (const auto& scrape : config->scrape_configs) {
+           for (const auto& sd : scrape.docker_sd_configs) {
+             for (const auto& filter : sd.filters) {
+               if (filter.name != "label" && filter.name != "name" && filter.name != "id" &&
+                   filter.name != "status") {
+                 unsupported.push_back("docker_sd_configs.filters." + filter.name +
+                                       " (label, name, id and status are supported)");
+               }
+             }
+           }
+         }
          for (const auto& field : unsupported) {
            LOG_WARN("config field not supported; it is ignored", {"field", field});
          }
@@ -168,7 +182,8 @@ int main(int argc, char** argv) {
          options.hostname = host;
          options.docker_root = docker_root;
          for (const auto& scrape : config->scrape_configs) {
-           for (const auto& sd : scrape.docker_sd_configs) options.docker.socket_path = sd.socket_path;
+           for (const auto& sd : scrape.docker_sd_configs)
+             options.docker.socket_path = sd.socket_path;
          }
          const auto& client = config->client;
          options.client.url = client.url;
@@ -183,7 +198,8 @@ int main(int argc, char** argv) {
          options.client.key_file = client.tls.key_file;
          options.client.server_name = client.tls.server_name;
          options.client.insecure_skip_verify = client.tls.insecure_skip_verify;
-         options.client.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(client.timeout);
+         options.client.timeout =
+             std::chrono::duration_cast<std::chrono::milliseconds>(client.timeout);
          options.client.min_backoff =
              std::chrono::duration_cast<std::chrono::milliseconds>(client.backoff.min_period);
          options.client.max_backoff =
@@ -191,7 +207,8 @@ int main(int argc, char** argv) {
          options.client.max_retries = client.backoff.max_retries;
          options.external_labels = client.external_labels;
          options.batch_bytes = client.batchsize;
-         options.batch_wait = std::chrono::duration_cast<std::chrono::milliseconds>(client.batchwait);
+         options.batch_wait =
+             std::chrono::duration_cast<std::chrono::milliseconds>(client.batchwait);
          options.positions_file = config->positions.filename;
          options.positions_sync =
              std::chrono::duration_cast<std::chrono::milliseconds>(config->positions.sync_period);

@@ -17,7 +17,7 @@ sys.path.insert(0, HERE)
 import fake_loki  # noqa: E402
 
 WAIT_FOR = ",".join([
-    "promtail_read_lines_total", "promtail_sent_entries_total", "promtail_request_duration_seconds",
+    "promtail_read_lines_total", "promtail_sent_entries_total", "promtail_request_duration_seconds_bucket",
     "promtail_custom_docs_lines_total",
 ])
 
