@@ -96,13 +96,18 @@ struct Engine::FileState {
   std::atomic<std::uint64_t> final_offset{0};
 };
 
+// Label text is shared by the entries of a stream: one string per change of
+// labels, not one per line (memory and copies at 200k lines/s).
+using SharedLabels = std::shared_ptr<const std::string>;
+
 struct Engine::Queued {
   std::shared_ptr<FileState> file;
   std::uint64_t position = 0;
   bool has_entry = false;
-  std::string labels;
+  SharedLabels labels;
   loki::Entry entry;
-  std::size_t bytes() const { return has_entry ? entry.line.size() + labels.size() + 48 : 48; }
+  // What it holds in memory, roughly: the line plus the object and heap overhead.
+  std::size_t bytes() const { return has_entry ? entry.line.size() + 96 : 64; }
 };
 
 struct Engine::Tail {
@@ -121,7 +126,7 @@ struct Engine::Tail {
   std::optional<std::uint64_t> held_start;
   std::uint64_t last_end = 0;
   Labels last_labels;  // label text of the previous entry, reused when equal
-  std::string last_text;
+  SharedLabels last_text;
   Clock::time_point drain_until{};
 };
 
@@ -349,7 +354,7 @@ bool Engine::pollTail(Tail& tail, Clock::time_point now) {
     if (tail.held_start) position = std::min(position, *tail.held_start);
     Queued item{tail.state, position, true, {}, {out.timestamp_ns, std::move(out.line)}};
     if (out.labels != tail.last_labels) {
-      tail.last_text = loki::labelsText(visibleLabels(out.labels));
+      tail.last_text = std::make_shared<const std::string>(loki::labelsText(visibleLabels(out.labels)));
       tail.last_labels = std::move(out.labels);
     }
     item.labels = tail.last_text;
@@ -450,7 +455,7 @@ void Engine::readLoop() {
         Queued item{tail.state,
                     out.position,
                     true,
-                    loki::labelsText(visibleLabels(out.labels)),
+                    std::make_shared<const std::string>(loki::labelsText(visibleLabels(out.labels))),
                     {out.timestamp_ns, std::move(out.line)}};
         enqueue(std::move(item));
       };
@@ -510,6 +515,7 @@ void Engine::sendLoop() {
     stream_index.clear();
     std::map<FileState*, std::pair<std::shared_ptr<FileState>, std::uint64_t>> acks;
     std::size_t batch_bytes = 0, entries = 0, last_stream = 0;
+    SharedLabels last_labels;  // held, so its address cannot be reused meanwhile
     {
       std::unique_lock lock(queue_mutex_);
       auto first_wait_until = Clock::now() + options_.positions_sync;
@@ -523,6 +529,8 @@ void Engine::sendLoop() {
       while (batch_bytes < options_.batch_bytes) {
         if (queue_.empty()) {
           if (reader_done_ || stop_sending_) break;
+          // The reader may be waiting for room that this batch just made.
+          queue_changed_.notify_all();
           if (!queue_changed_.wait_until(lock, batch_deadline, [this] {
                 return !queue_.empty() || stop_sending_ || reader_done_;
               })) {
@@ -537,12 +545,13 @@ void Engine::sendLoop() {
         if (!item.has_entry) continue;
         // Lines of one file mostly share their labels: skip the hash then.
         std::size_t index;
-        if (!streams.empty() && streams[last_stream].labels == item.labels) {
+        if (!streams.empty() && last_labels == item.labels) {
           index = last_stream;
         } else {
-          auto [at, inserted] = stream_index.try_emplace(item.labels, streams.size());
-          if (inserted) streams.push_back(loki::Stream{std::move(item.labels), {}});
+          auto [at, inserted] = stream_index.try_emplace(*item.labels, streams.size());
+          if (inserted) streams.push_back(loki::Stream{*item.labels, {}});
           index = at->second;
+          last_labels = item.labels;
         }
         last_stream = index;
         batch_bytes += item.entry.line.size();

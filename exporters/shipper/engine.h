@@ -60,9 +60,9 @@ struct EngineOptions {
   std::chrono::milliseconds batch_wait{1000};
   std::string positions_file;
   std::chrono::milliseconds positions_sync{10000};
-  // The backpressure bound: two batches' worth keeps the sender busy while
-  // the reader refills, and memory small.
-  std::size_t queue_bytes = 2 << 20;
+  // The backpressure bound: a batch's worth keeps the sender busy (the reader
+  // refills faster than Loki takes), and memory small.
+  std::size_t queue_bytes = 1 << 20;
   std::chrono::milliseconds poll_interval{250};
   std::chrono::milliseconds glob_interval{10000};
   std::size_t max_line_bytes = 256 << 10;
