@@ -75,36 +75,41 @@ FileTail::~FileTail() {
   if (copy_fd_ >= 0) ::close(copy_fd_);
 }
 
-base::Expected<std::unique_ptr<FileTail>, std::string> FileTail::open(
-    const std::string& path, std::optional<std::pair<FileId, std::uint64_t>> resume,
-    TailOptions options) {
+namespace {
+// Opens a file for reading and says which file it is.
+base::Expected<std::pair<int, FileId>, std::string> openWithId(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return unexpected(errnoText("open", path));
   struct stat info {};
   if (fstat(fd, &info) != 0) {
+    std::string error = errnoText("stat", path);
     ::close(fd);
-    return unexpected(errnoText("stat", path));
+    return unexpected(error);
   }
-  FileId id{info.st_dev, info.st_ino};
+  return std::pair{fd, FileId{info.st_dev, info.st_ino}};
+}
+}  // namespace
+
+base::Expected<std::unique_ptr<FileTail>, std::string> FileTail::open(
+    const std::string& path, std::optional<std::pair<FileId, std::uint64_t>> resume,
+    TailOptions options) {
+  auto opened = openWithId(path);
+  if (!opened) return unexpected(opened.error());
+  auto [fd, id] = *opened;
   std::uint64_t offset = resume && resume->first == id ? resume->second : 0;
   auto tail = std::unique_ptr<FileTail>(new FileTail(path, fd, id, offset, options));
   // A saved offset past the end: the file was truncated while we were away.
-  if (offset > static_cast<std::uint64_t>(info.st_size)) tail->followCopy(offset);
+  if (offset > tail->size()) tail->followCopy(offset);
   return tail;
 }
 
 base::Expected<std::unique_ptr<FileTail>, std::string> FileTail::openAt(const std::string& path,
                                                                         std::uint64_t offset,
                                                                         TailOptions options) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return unexpected(errnoText("open", path));
-  struct stat info {};
-  if (fstat(fd, &info) != 0) {
-    ::close(fd);
-    return unexpected(errnoText("stat", path));
-  }
-  return std::unique_ptr<FileTail>(
-      new FileTail(path, fd, FileId{info.st_dev, info.st_ino}, offset, options));
+  auto opened = openWithId(path);
+  if (!opened) return unexpected(opened.error());
+  auto [fd, id] = *opened;
+  return std::unique_ptr<FileTail>(new FileTail(path, fd, id, offset, options));
 }
 
 std::uint64_t FileTail::size() const {

@@ -111,6 +111,33 @@ def docker(*args, timeout=60, check=True, input_bytes=None):
 # The daemon
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale(prefix, pid_label, log=print):
+    """Removes containers named prefix* whose pid_label names a test process
+    that no longer runs (a run killed before its clean-up)."""
+    out = docker(
+        "ps", "-a", "--filter", f"name=^{prefix}", "--filter", f"label={pid_label}",
+        "--format", "{{.Names}} {{.Label \"" + pid_label + "\"}}", check=False,
+    )
+    stale = []
+    for line in out.splitlines():
+        name, _, pid = line.partition(" ")
+        if name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
+            stale.append(name)
+    if stale:
+        log(f"removing containers of earlier runs: {' '.join(stale)}")
+        docker("rm", "-f", *stale, check=False)
+
+
 def _installed(path):
     return os.path.isfile(path) and os.access(path, os.X_OK)
 

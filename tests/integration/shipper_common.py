@@ -70,30 +70,9 @@ def logging_driver():
 # Containers
 
 
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_stale(log=print):
     """Removes tern-ship- containers of test runs whose process is gone."""
-    out = docker_env.docker(
-        "ps", "-a", "--filter", f"name=^{PREFIX}", "--filter", f"label={PID_LABEL}",
-        "--format", "{{.Names}} {{.Label \"" + PID_LABEL + "\"}}", check=False,
-    )
-    stale = []
-    for line in out.splitlines():
-        name, _, pid = line.partition(" ")
-        if name.startswith(PREFIX) and pid.isdigit() and not _alive(int(pid)):
-            stale.append(name)
-    if stale:
-        log(f"removing containers of earlier runs: {' '.join(stale)}")
-        docker_env.docker("rm", "-f", *stale, check=False)
+    docker_env.reap_stale(PREFIX, PID_LABEL, log)
 
 
 class Containers:
