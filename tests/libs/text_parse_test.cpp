@@ -123,9 +123,11 @@ TEST_CASE("parseTextFormat accepts what Go's parser accepts") {
       {"quantile label outside summaries", "a{b=\"1\",quantile=\"x\"} 1\n"},
       {"interleaved family", "a 1\nb{x=\"1\"} 2\na 3\n"},
   };
-  for (const auto& [what, input] : cases) {
+  for (const auto& test_case : cases) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& what = test_case.first;
     CAPTURE(what);
-    CHECK(runtime::parseTextFormat(input));
+    CHECK(runtime::parseTextFormat(test_case.second));
   }
 }
 
