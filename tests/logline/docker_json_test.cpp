@@ -157,7 +157,7 @@ TEST_CASE("rfc3339: fractions, offsets, epoch") {
 TEST_CASE("docker json: throughput (logged, not asserted)") {
   // A typical 200-byte line: an access log with a couple of escapes.
   const std::string text =
-      R"({"log":"10.0.0.1 - - [21/Nov/2026:10:19:53 +0000] \"GET /api/v1/items?page=2 HTTP/1.1\" 200 5120 \"-\" \"curl/8.4.0\" rt=0.012\n","stream":"stdout","time":"2026-11-21T10:19:53.259576290Z"})";
+      R"({"log":"192.0.2.1 - - [21/Nov/2026:10:19:53 +0000] \"GET /api/v1/items?page=2 HTTP/1.1\" 200 5120 \"-\" \"curl/8.4.0\" rt=0.012\n","stream":"stdout","time":"2026-11-21T10:19:53.259576290Z"})";
   logline::DockerLine line;
   constexpr int kLines = 300'000;
   std::size_t total = 0;

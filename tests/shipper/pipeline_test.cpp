@@ -547,7 +547,7 @@ TEST_CASE("goRegexToRe2 rewrites Go's (?<name>) groups only") {
 TEST_CASE("docker stage: pipeline throughput (logged, not asserted)") {
   Harness h("- docker: {}");
   const std::string text =
-      R"({"log":"10.0.0.1 - - [21/Nov/2026:10:19:53 +0000] \"GET /api/v1/items?page=2 HTTP/1.1\" 200 5120 \"-\" \"curl/8.4.0\" rt=0.012\n","stream":"stdout","time":"2026-11-21T10:19:53.259576290Z"})";
+      R"({"log":"192.0.2.1 - - [21/Nov/2026:10:19:53 +0000] \"GET /api/v1/items?page=2 HTTP/1.1\" 200 5120 \"-\" \"curl/8.4.0\" rt=0.012\n","stream":"stdout","time":"2026-11-21T10:19:53.259576290Z"})";
   constexpr int kLines = 200'000;
   std::size_t bytes = 0;
   Emit count = [&](LogEntry&& entry) { bytes += entry.line.size(); };
