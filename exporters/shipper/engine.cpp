@@ -243,6 +243,22 @@ void Engine::openTail(const std::string& path, const Target& target, Labels labe
   }
 }
 
+// A file we were reading at `path` was rotated while the shipper was
+// stopped (Docker's <id>-json.log.1, logrotate's x.log.1): finish it first,
+// from its saved position. One no longer found is forgotten.
+void Engine::resumeRotated(const std::string& path, tailer::FileId current, const Target& target,
+                           const Labels& labels, bool docker) {
+  for (const auto& saved : positions_.all()) {
+    if (saved.path != path || saved.id == current) continue;
+    std::string rotated = tailer::findById(path, saved.id);
+    if (rotated.empty()) {
+      positions_.erase(saved.id);
+    } else {
+      openTail(rotated, target, labels, docker, saved.id, saved.offset);
+    }
+  }
+}
+
 void Engine::discoverFiles() {
   for (const auto& target : targets_) {
     for (const auto& pattern : target.globs) {
@@ -253,21 +269,9 @@ void Engine::discoverFiles() {
           if (tails_.count(path)) continue;
           struct stat info {};
           if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
-          // A file we were reading was rotated while we were stopped: finish it first.
-          for (const auto& saved : positions_.all()) {
-            if (saved.path != path || saved.id == tailer::FileId{info.st_dev, info.st_ino})
-              continue;
-            std::string rotated = tailer::findById(path, saved.id);
-            if (rotated.empty()) {
-              positions_.erase(saved.id);
-              continue;
-            }
-            Labels labels = target.labels;
-            setLabel(labels, "filename", path);
-            openTail(rotated, target, labels, false, saved.id, saved.offset);
-          }
           Labels labels = target.labels;
           setLabel(labels, "filename", path);
+          resumeRotated(path, tailer::FileId{info.st_dev, info.st_ino}, target, labels, false);
           openTail(path, target, std::move(labels), false);
         }
       }
@@ -304,16 +308,7 @@ void Engine::discoverContainers() {
       if (target.relabel && !target.relabel(meta)) continue;  // dropped by relabel_configs
       struct stat info {};
       if (::stat(path.c_str(), &info) != 0) continue;
-      // Rotated json files (<id>-json.log.1, ...) we had not finished.
-      for (const auto& saved : positions_.all()) {
-        if (saved.path != path || saved.id == tailer::FileId{info.st_dev, info.st_ino}) continue;
-        std::string rotated = tailer::findById(path, saved.id);
-        if (rotated.empty()) {
-          positions_.erase(saved.id);
-        } else {
-          openTail(rotated, target, meta, true, saved.id, saved.offset);
-        }
-      }
+      resumeRotated(path, tailer::FileId{info.st_dev, info.st_ino}, target, meta, true);
       openTail(path, target, std::move(meta), true);
       break;  // one target per container
     }
@@ -348,32 +343,42 @@ void Engine::flushOutbox() {
   queue_changed_.notify_all();
 }
 
-bool Engine::pollTail(Tail& tail, Clock::time_point now) {
-  auto emit = [&](LogEntry&& out) {
-    std::uint64_t position = out.position;
-    if (tail.held_start) position = std::min(position, *tail.held_start);
-    Queued item{tail.state, position, true, {}, {out.timestamp_ns, std::move(out.line)}};
-    if (out.labels != tail.last_labels) {
-      tail.last_text = std::make_shared<const std::string>(loki::labelsText(visibleLabels(out.labels)));
-      tail.last_labels = std::move(out.labels);
-    }
-    item.labels = tail.last_text;
-    enqueue(std::move(item));
-  };
-  // Runs one entry through the pipeline; a dropped entry still moves the
-  // position on, once everything before it is delivered.
-  auto process = [&](LogEntry&& entry) {
-    std::uint64_t position = entry.position;
-    if (!tail.pipeline) return emit(std::move(entry));
-    *tail.dropped = false;
-    tail.pipeline->process(std::move(entry), emit);
-    if (*tail.dropped && !tail.held_start) enqueue(Queued{tail.state, position, false, {}, {}});
-  };
+// An entry out of the pipeline onto the queue. Its position never passes a
+// Docker partial line the joiner still holds.
+void Engine::emit(Tail& tail, LogEntry&& out) {
+  std::uint64_t position = out.position;
+  if (tail.held_start) position = std::min(position, *tail.held_start);
+  if (out.labels != tail.last_labels) {
+    tail.last_text =
+        std::make_shared<const std::string>(loki::labelsText(visibleLabels(out.labels)));
+    tail.last_labels = std::move(out.labels);
+  }
+  enqueue(
+      Queued{tail.state, position, true, tail.last_text, {out.timestamp_ns, std::move(out.line)}});
+}
+
+// Runs one entry through the pipeline; a dropped entry still moves the
+// position on, once everything before it is delivered.
+void Engine::process(Tail& tail, LogEntry&& entry) {
+  if (!tail.pipeline) return emit(tail, std::move(entry));
+  std::uint64_t position = entry.position;
+  *tail.dropped = false;
+  tail.pipeline->process(std::move(entry), [&](LogEntry&& out) { emit(tail, std::move(out)); });
+  if (*tail.dropped && !tail.held_start) enqueue(Queued{tail.state, position, false, {}, {}});
+}
+
+void Engine::processJoined(Tail& tail, logline::JoinedLine&& joined) {
+  LogEntry entry{joined.time_ns, std::move(joined.log), tail.labels, {}, joined.cookie};
+  setLabel(entry.labels, "stream", joined.stream);
+  process(tail, std::move(entry));
+}
+
+tailer::PollResult Engine::pollTail(Tail& tail, Clock::time_point now) {
   auto on_line = [&](std::string_view line, std::uint64_t end) {
     std::uint64_t start = tail.last_end;
     tail.last_end = end;
     if (!tail.docker) {
-      process(LogEntry{nowNanoseconds(), std::string(line), tail.labels, {}, end});
+      process(tail, LogEntry{nowNanoseconds(), std::string(line), tail.labels, {}, end});
       return;
     }
     if (auto error = logline::parseDockerLine(line, tail.scratch)) {
@@ -382,11 +387,8 @@ bool Engine::pollTail(Tail& tail, Clock::time_point now) {
       return;
     }
     bool was_empty = tail.joiner.empty();
-    tail.joiner.add(std::move(tail.scratch), end, [&](logline::JoinedLine&& joined) {
-      LogEntry entry{joined.time_ns, std::move(joined.log), tail.labels, {}, joined.cookie};
-      setLabel(entry.labels, "stream", joined.stream);
-      process(std::move(entry));
-    });
+    tail.joiner.add(std::move(tail.scratch), end,
+                    [&](logline::JoinedLine&& joined) { processJoined(tail, std::move(joined)); });
     if (tail.joiner.empty()) {
       tail.held_start.reset();
     } else if (was_empty) {
@@ -394,20 +396,36 @@ bool Engine::pollTail(Tail& tail, Clock::time_point now) {
     }
   };
   auto result = tail.file->poll(256 << 10, on_line);
-  if (tail.pipeline) tail.pipeline->flush(now, [&](LogEntry&& out) { emit(std::move(out)); });
+  if (tail.pipeline) {
+    tail.pipeline->flush(now, [&](LogEntry&& out) { emit(tail, std::move(out)); });
+  }
+  flushOutbox();
   tail.state->read_bytes += result.bytes;
   tail.state->read_lines += result.lines;
-  tail.state->size = tail.file->size();
+  tail.state->size = result.size;
   if (result.truncated) {
     std::lock_guard lock(counters_->mutex);
     counters_->truncated += result.truncated;
   }
-  if (result.rotated || result.gone) {
-    LOG_INFO(result.rotated ? "file rotated; reading the old one to its end"
-                            : "file removed; reading it to its end",
-             {"path", tail.state->path});
+  return result;
+}
+
+// Done with a file: what the joiner and the pipeline hold goes out, and a
+// last marker lets its position be forgotten once all of it is delivered.
+void Engine::closeTail(Tail& tail) {
+  tail.held_start.reset();
+  tail.joiner.drain([&](logline::JoinedLine&& joined) { processJoined(tail, std::move(joined)); });
+  if (tail.pipeline) {
+    tail.pipeline->flush(Clock::time_point::max(),
+                         [&](LogEntry&& out) { emit(tail, std::move(out)); });
   }
-  return result.bytes > 0 || result.rotated || result.gone;
+  tail.state->final_offset = tail.file->offset();
+  tail.state->closed = true;
+  enqueue(Queued{tail.state, tail.file->offset(), false, {}, {}});
+  flushOutbox();
+  std::lock_guard lock(metrics_mutex_);
+  auto found = files_.find(tail.state->path);
+  if (found != files_.end() && found->second == tail.state) files_.erase(found);
 }
 
 void Engine::readLoop() {
@@ -423,61 +441,35 @@ void Engine::readLoop() {
       }
       if (full) break;  // backpressure: the files keep what is not read yet
       Tail& tail = *it->second;
-      busy |= pollTail(tail, now);
-      flushOutbox();
-      // Rotated or removed: keep reading the old file a little, reopen the path.
-      struct stat info {};
-      bool replaced = ::stat(it->first.c_str(), &info) != 0 ||
-                      tailer::FileId{info.st_dev, info.st_ino} != tail.file->id();
-      if (replaced) {
-        tail.drain_until = now + std::chrono::seconds(5);
+      auto result = pollTail(tail, now);
+      busy |= result.bytes > 0;
+      if (result.rotated || result.gone) {
+        // Read the old file a little longer (a writer may not have switched
+        // yet), and follow the path's new file at once.
+        LOG_INFO(result.rotated ? "file rotated; reading the old one to its end"
+                                : "file removed; reading it to its end",
+                 {"path", it->first});
+        tail.drain_until =
+            now + (result.rotated ? std::chrono::seconds(5) : std::chrono::seconds(1));
         std::string path = it->first;
         const Target* target = tail.target;
         Labels labels = tail.labels;
         bool docker = tail.docker;
         draining_.push_back(std::move(it->second));
         it = tails_.erase(it);
-        if (::stat(path.c_str(), &info) == 0) openTail(path, *target, std::move(labels), docker);
+        if (result.rotated) openTail(path, *target, std::move(labels), docker);
         continue;
       }
       ++it;
     }
     for (auto it = draining_.begin(); it != draining_.end() && !stop_reading_;) {
       Tail& tail = **it;
-      if (pollTail(tail, now)) tail.drain_until = now + std::chrono::seconds(1);
-      flushOutbox();
+      if (pollTail(tail, now).bytes > 0) tail.drain_until = now + std::chrono::seconds(1);
       if (now < tail.drain_until) {
         ++it;
         continue;
       }
-      // Done with it: what the joiner and pipeline hold goes out now.
-      auto flush_emit = [&](LogEntry&& out) {
-        Queued item{tail.state,
-                    out.position,
-                    true,
-                    std::make_shared<const std::string>(loki::labelsText(visibleLabels(out.labels))),
-                    {out.timestamp_ns, std::move(out.line)}};
-        enqueue(std::move(item));
-      };
-      tail.joiner.drain([&](logline::JoinedLine&& joined) {
-        LogEntry entry{joined.time_ns, std::move(joined.log), tail.labels, {}, joined.cookie};
-        setLabel(entry.labels, "stream", joined.stream);
-        if (tail.pipeline) {
-          tail.pipeline->process(std::move(entry), flush_emit);
-        } else {
-          flush_emit(std::move(entry));
-        }
-      });
-      if (tail.pipeline) tail.pipeline->flush(Clock::time_point::max(), flush_emit);
-      tail.state->final_offset = tail.file->offset();
-      tail.state->closed = true;
-      enqueue(Queued{tail.state, tail.file->offset(), false, {}, {}});
-      flushOutbox();
-      {
-        std::lock_guard lock(metrics_mutex_);
-        auto found = files_.find(tail.state->path);
-        if (found != files_.end() && found->second == tail.state) files_.erase(found);
-      }
+      closeTail(tail);
       it = draining_.erase(it);
     }
     if (full) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "docker/watcher.h"
+#include "logline/partial.h"
 #include "loki/client.h"
 #include "runtime/metrics.h"
 #include "shipper/pipeline/entry.h"
@@ -94,7 +95,13 @@ class Engine {
   void discoverContainers();
   void openTail(const std::string& path, const Target& target, Labels labels, bool docker,
                 std::optional<tailer::FileId> only = std::nullopt, std::uint64_t offset = 0);
-  bool pollTail(Tail& tail, std::chrono::steady_clock::time_point now);
+  void resumeRotated(const std::string& path, tailer::FileId current, const Target& target,
+                     const Labels& labels, bool docker);
+  tailer::PollResult pollTail(Tail& tail, std::chrono::steady_clock::time_point now);
+  void emit(Tail& tail, LogEntry&& entry);
+  void process(Tail& tail, LogEntry&& entry);
+  void processJoined(Tail& tail, logline::JoinedLine&& joined);
+  void closeTail(Tail& tail);
   void enqueue(Queued&& item);
   void flushOutbox();
   void acknowledge(const std::vector<std::pair<std::shared_ptr<FileState>, std::uint64_t>>& acks);

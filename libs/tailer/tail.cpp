@@ -211,21 +211,22 @@ PollResult FileTail::poll(std::size_t max_bytes, const LineSink& on_line) {
     result.bytes += static_cast<std::size_t>(n);
   }
 
-  // A copytruncate is caught before reading on: the file is shorter than our
-  // offset, or (when it has already grown past it) starts with other bytes.
-  if (copy_fd_ < 0 && read_offset_ > 0) {
-    struct stat now {};
-    if (fstat(fd_, &now) == 0 && static_cast<std::uint64_t>(now.st_size) != read_offset_ &&
-        (static_cast<std::uint64_t>(now.st_size) < read_offset_ ||
-         (!head_.empty() && readHead(fd_).substr(0, head_.size()) != head_))) {
-      result.truncated_file = true;
-      followCopy(read_offset_);
-      return result;
-    }
+  // One fstat per poll: it gives the size (for the caller), shows a file
+  // with nothing new without a read, and catches a copytruncate before
+  // reading on: the file is shorter than our offset, or (when it has already
+  // grown past it) starts with other bytes.
+  struct stat now {};
+  if (fstat(fd_, &now) == 0) result.size = static_cast<std::uint64_t>(now.st_size);
+  if (copy_fd_ < 0 && read_offset_ > 0 && result.size != read_offset_ &&
+      (result.size < read_offset_ ||
+       (!head_.empty() && readHead(fd_).substr(0, head_.size()) != head_))) {
+    result.truncated_file = true;
+    followCopy(read_offset_);
+    return result;
   }
 
-  bool at_end = false;
-  while (result.bytes < max_bytes) {
+  bool at_end = copy_fd_ >= 0 || result.size <= read_offset_;
+  while (!at_end && result.bytes < max_bytes) {
     std::size_t want = std::min(sizeof(buffer), max_bytes - result.bytes);
     ssize_t n = pread(fd_, buffer, want, static_cast<off_t>(read_offset_));
     if (n < 0 && errno == EINTR) continue;

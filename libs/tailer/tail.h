@@ -41,6 +41,7 @@ struct PollResult {
   std::size_t bytes = 0;        // bytes consumed
   std::size_t lines = 0;        // lines handed out
   std::size_t truncated = 0;    // over-long lines cut
+  std::uint64_t size = 0;       // the file's size when the poll began
   bool rotated = false;         // the path now names another file; this one is read to its end
   bool gone = false;            // the path no longer exists; this one is read to its end
   bool truncated_file = false;  // the file shrank (copytruncate) and was followed
