@@ -35,16 +35,6 @@ Labels visibleLabels(const Labels& labels) {
   return out;
 }
 
-std::string sanitizedLabelName(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    bool valid =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    out.push_back(valid ? c : '_');
-  }
-  return out;
-}
-
 // "http://127.0.0.1:3100/loki/api/v1/push" -> "127.0.0.1:3100", Promtail's `host` label.
 std::string hostOf(const std::string& url) {
   auto start = url.find("://");
@@ -296,7 +286,7 @@ void Engine::discoverContainers() {
       setLabel(meta, "__meta_docker_container_name", "/" + container.name);
       setLabel(meta, "__meta_docker_container_image", container.image);
       for (const auto& [key, value] : container.labels) {
-        setLabel(meta, "__meta_docker_container_label_" + sanitizedLabelName(key), value);
+        setLabel(meta, "__meta_docker_container_label_" + docker::sanitizedLabelName(key), value);
       }
       setLabel(meta, "container_name", container.name);
       if (auto* project = container.label("com.docker.compose.project")) {

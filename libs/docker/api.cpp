@@ -161,6 +161,17 @@ Parsed<Event> parseEvent(std::string_view text) {
   return event;
 }
 
+std::string sanitizedLabelName(std::string_view docker_label) {
+  std::string name;
+  name.reserve(docker_label.size());
+  for (char c : docker_label) {
+    bool valid =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    name.push_back(valid ? c : '_');
+  }
+  return name;
+}
+
 double parseTimestamp(std::string_view text) {
   // 2026-11-21T10:19:53.25957629Z, or with a +hh:mm offset.
   std::tm parts{};

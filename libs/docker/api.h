@@ -75,6 +75,11 @@ struct Event {
 };
 Parsed<Event> parseEvent(std::string_view json);
 
+// A Docker label key in Prometheus label-name characters: every character
+// outside [a-zA-Z0-9_] becomes "_" ("com.docker.compose.project" ->
+// "com_docker_compose_project"), as cAdvisor and Promtail name them.
+std::string sanitizedLabelName(std::string_view docker_label);
+
 // RFC 3339 with nanoseconds, as Docker writes times; Go's zero time
 // ("0001-01-01T00:00:00Z") and anything unparsable give 0.
 double parseTimestamp(std::string_view text);

@@ -22,11 +22,6 @@ using base::unexpected;
 // library; a header names the format.
 constexpr std::string_view kHeader = "# tern-shipper positions v1: device inode offset path";
 
-std::string directoryOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-}
-
 }  // namespace
 
 base::Expected<bool, std::string> Positions::load() {

@@ -21,10 +21,6 @@ std::string errnoText(std::string_view what, const std::string& path) {
   return fmt::format("{} {}: {}", what, path, std::strerror(errno));
 }
 
-std::string directoryOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-}
 std::string baseName(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -251,6 +247,11 @@ PollResult FileTail::poll(std::size_t max_bytes, const LineSink& on_line) {
     result.rotated = true;
   }
   return result;
+}
+
+std::string directoryOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
 std::string findById(const std::string& path, FileId id) {

@@ -91,6 +91,9 @@ class FileTail {
   std::uint64_t copy_end_ = 0;
 };
 
+// The folder of a path ("." for a bare name, "/" for a file at the root).
+std::string directoryOf(const std::string& path);
+
 // Finds a file in the same directory as `path` whose name starts with the
 // path's base name (rotated siblings: "x.log.1", "x.log-20261121") and which
 // is `id`. Empty when none.

@@ -43,13 +43,7 @@ std::shared_ptr<const View> Containers::view() {
 }
 
 std::string containerLabelName(std::string_view docker_label) {
-  std::string name = "container_label_";
-  for (char c : docker_label) {
-    bool valid =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    name.push_back(valid ? c : '_');
-  }
-  return name;
+  return "container_label_" + docker::sanitizedLabelName(docker_label);
 }
 
 std::string blockDeviceName(const hostfs::Paths& paths, std::uint32_t major, std::uint32_t minor) {

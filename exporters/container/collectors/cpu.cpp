@@ -30,38 +30,37 @@ class CpuCollector : public ContainerCollector {
     auto& spec_quota = sink.gauge("container_spec_cpu_quota", "CPU quota of the container.");
     auto& spec_shares = sink.gauge("container_spec_cpu_shares", "CPU share of the container.");
 
-    auto spec_status = forEachCgroup(*containers_, *view, cgroups::readCpuSpec,
-                                     [&](const ContainerView& entry, const cgroups::CpuSpec& spec) {
-                                       if (spec.period_us && *spec.period_us)
-                                         addSample(spec_period, *spec.period_us, entry.labels);
-                                       if (spec.quota_us && *spec.quota_us)
-                                         addSample(spec_quota, *spec.quota_us, entry.labels);
-                                       if (spec.shares)
-                                         addSample(spec_shares, *spec.shares, entry.labels);
-                                       quota_set_[entry.container->id] =
-                                           spec.quota_us.has_value() && *spec.quota_us > 0;
-                                     });
-    auto usage_status = forEachCgroup(
-        *containers_, *view, cgroups::readCpu,
-        [&](const ContainerView& entry, const cgroups::Cpu& cpu) {
+    // Spec and usage per container in one pass: throttling series depend on
+    // whether a quota is set.
+    auto read =
+        [](const cgroups::Layout& layout,
+           const std::string& path) -> cgroups::Read<std::pair<cgroups::CpuSpec, cgroups::Cpu>> {
+      auto spec = cgroups::readCpuSpec(layout, path);
+      if (!spec) return base::unexpected(spec.error());
+      auto cpu = cgroups::readCpu(layout, path);
+      if (!cpu) return base::unexpected(cpu.error());
+      return std::pair{*spec, *cpu};
+    };
+    return forEachCgroup(
+        *containers_, *view, read, [&](const ContainerView& entry, const auto& spec_and_cpu) {
+          const auto& [spec, cpu] = spec_and_cpu;
+          if (spec.period_us && *spec.period_us)
+            addSample(spec_period, *spec.period_us, entry.labels);
+          if (spec.quota_us && *spec.quota_us) addSample(spec_quota, *spec.quota_us, entry.labels);
+          if (spec.shares) addSample(spec_shares, *spec.shares, entry.labels);
           if (cpu.usage_ns)
             addSample(usage, nanoseconds(*cpu.usage_ns), withLabel(entry.labels, "cpu", "total"));
           if (cpu.user_ns) addSample(user, nanoseconds(*cpu.user_ns), entry.labels);
           if (cpu.system_ns) addSample(system, nanoseconds(*cpu.system_ns), entry.labels);
           // As cAdvisor: throttling only means something under a quota.
-          if (!quota_set_[entry.container->id]) return;
+          if (!spec.quota_us || *spec.quota_us == 0) return;
           if (cpu.periods) addSample(periods, *cpu.periods, entry.labels);
           if (cpu.throttled_periods)
             addSample(throttled_periods, *cpu.throttled_periods, entry.labels);
           if (cpu.throttled_ns)
             addSample(throttled_seconds, nanoseconds(*cpu.throttled_ns), entry.labels);
         });
-    quota_set_.clear();
-    return spec_status.isOk() ? usage_status : spec_status;
   }
-
- private:
-  std::map<std::string, bool> quota_set_;  // this scrape's, by container id
 };
 
 }  // namespace
