@@ -10,9 +10,7 @@ Python 3 standard library only.
 """
 
 import datetime
-import json
 import os
-import secrets
 import time
 
 import docker_env
@@ -46,54 +44,18 @@ def reap_stale(log=print):
     docker_env.reap_stale(PREFIX, PID_LABEL, log)
 
 
-class Containers:
-    """Containers of one test run. Use as a context manager: everything it
-    created is removed on exit, also when the test fails."""
+class Containers(docker_env.TestContainers):
+    """Containers of one test run (see docker_env.TestContainers)."""
 
-    def __init__(self, test):
-        self.test = test
-        self.run_id = secrets.token_hex(3)
-        self.names = []
-
-    def __enter__(self):
-        reap_stale(self.test.log)
-        return self
-
-    def __exit__(self, *exc):
-        self.remove_all()
-        return False
-
-    def name(self, role):
-        return f"{PREFIX}{self.run_id}-{role}"
+    prefix = PREFIX
+    pid_label = PID_LABEL
 
     def run(self, role, command, options=(), labels=None):
         """docker run -d; returns the container name."""
-        name = self.name(role)
-        args = ["run", "-d", "--name", name, "--label", f"{RUN_LABEL}={self.run_id}",
-                "--label", f"{PID_LABEL}={os.getpid()}"]
-        for key, value in (labels or {}).items():
-            args += ["--label", f"{key}={value}"]
-        args += list(options)
-        args += [IMAGE, *command]
-        self.names.append(name)
-        docker_env.docker(*args)
-        return name
-
-    def remove(self, name):
-        assert name.startswith(PREFIX)
-        docker_env.docker("rm", "-f", name, check=False)
-        if name in self.names:
-            self.names.remove(name)
-
-    def remove_all(self):
-        names = [n for n in self.names if n.startswith(PREFIX)]
-        if names:
-            docker_env.docker("rm", "-f", *names, check=False, timeout=120)
-        self.names = []
+        return self._run(role, {RUN_LABEL: self.run_id, **(labels or {})}, options, command)
 
 
-def inspect(name):
-    return json.loads(docker_env.docker("inspect", "--type", "container", name))[0]
+inspect = docker_env.inspect
 
 
 def wait_until(predicate, timeout, interval=0.25, what="condition"):

@@ -26,7 +26,9 @@ import argparse
 import contextlib
 import fcntl
 import io
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -136,6 +138,60 @@ def reap_stale(prefix, pid_label, log=print):
     if stale:
         log(f"removing containers of earlier runs: {' '.join(stale)}")
         docker("rm", "-f", *stale, check=False)
+
+
+def inspect(name):
+    return json.loads(docker("inspect", "--type", "container", name))[0]
+
+
+class TestContainers:
+    """Containers of one test run, named <prefix><run id>-<role> and labelled
+    with the test's pid. Use as a context manager: everything it created is
+    removed on exit, also when the test fails, and containers of a run that
+    was killed before its clean-up are removed by the next one. Subclasses set
+    `prefix` and `pid_label` and start containers with _run()."""
+
+    prefix = None
+    pid_label = None
+
+    def __init__(self, test):
+        self.test = test
+        self.run_id = secrets.token_hex(3)
+        self.names = []
+
+    def __enter__(self):
+        reap_stale(self.prefix, self.pid_label, self.test.log)
+        return self
+
+    def __exit__(self, *exc):
+        self.remove_all()
+        return False
+
+    def name(self, role):
+        return f"{self.prefix}{self.run_id}-{role}"
+
+    def _run(self, role, labels, options, command):
+        """docker run -d with the name, the pid label and `labels`; returns the name."""
+        name = self.name(role)
+        args = ["run", "-d", "--name", name, "--label", f"{self.pid_label}={os.getpid()}"]
+        for key, value in labels.items():
+            args += ["--label", f"{key}={value}"]
+        args += [*options, IMAGE, *command]
+        self.names.append(name)
+        docker(*args)
+        return name
+
+    def remove(self, name):
+        assert name.startswith(self.prefix)
+        docker("rm", "-f", name, check=False)
+        if name in self.names:
+            self.names.remove(name)
+
+    def remove_all(self):
+        names = [n for n in self.names if n.startswith(self.prefix)]
+        if names:
+            docker("rm", "-f", *names, check=False, timeout=120)
+        self.names = []
 
 
 def _installed(path):

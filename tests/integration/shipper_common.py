@@ -16,7 +16,6 @@ import datetime
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import time
@@ -75,51 +74,20 @@ def reap_stale(log=print):
     docker_env.reap_stale(PREFIX, PID_LABEL, log)
 
 
-class Containers:
-    """Containers of one test run, removed on exit (also on failure)."""
+class Containers(docker_env.TestContainers):
+    """Containers of one test run (see docker_env.TestContainers)."""
 
-    def __init__(self, test):
-        self.test = test
-        self.run_id = secrets.token_hex(3)
-        self.names = []
-
-    def __enter__(self):
-        reap_stale(self.test.log)
-        return self
-
-    def __exit__(self, *exc):
-        self.remove_all()
-        return False
-
-    def name(self, role):
-        return f"{PREFIX}{self.run_id}-{role}"
+    prefix = PREFIX
+    pid_label = PID_LABEL
 
     def run(self, role, script, labels=None, selected=True, run_label=None):
         """docker run -d IMAGE sh -c script; returns the name. `selected`
         containers carry the run label the shipper's docker_sd filter asks for."""
-        name = self.name(role)
-        args = ["run", "-d", "--name", name, "--label", f"{PID_LABEL}={os.getpid()}",
-                "--label", f"{ROLE_LABEL}={role}", "--log-driver", "json-file"]
+        all_labels = {ROLE_LABEL: role}
         if selected:
-            args += ["--label", f"{RUN_LABEL}={run_label or self.run_id}"]
-        for key, value in (labels or {}).items():
-            args += ["--label", f"{key}={value}"]
-        args += [IMAGE, "sh", "-c", script]
-        self.names.append(name)
-        docker_env.docker(*args)
-        return name
-
-    def remove(self, name):
-        assert name.startswith(PREFIX)
-        docker_env.docker("rm", "-f", name, check=False)
-        if name in self.names:
-            self.names.remove(name)
-
-    def remove_all(self):
-        names = [n for n in self.names if n.startswith(PREFIX)]
-        if names:
-            docker_env.docker("rm", "-f", *names, check=False, timeout=120)
-        self.names = []
+            all_labels[RUN_LABEL] = run_label or self.run_id
+        all_labels.update(labels or {})
+        return self._run(role, all_labels, ["--log-driver", "json-file"], ["sh", "-c", script])
 
 
 def counting_script(prefix, count, stderr_every=0, pause_every=0, pause="0.1", then="sleep 3600"):
@@ -133,8 +101,7 @@ def counting_script(prefix, count, stderr_every=0, pause_every=0, pause="0.1", t
     return f"i=0; while [ $i -lt {count} ]; do {body}i=$((i+1)); done; {then}"
 
 
-def inspect(name):
-    return json.loads(docker_env.docker("inspect", "--type", "container", name))[0]
+inspect = docker_env.inspect
 
 
 def rfc3339_ns(text):
