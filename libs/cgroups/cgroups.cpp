@@ -12,7 +12,7 @@ namespace {
 // Where a v1 controller is mounted: its own name, or the co-mounted
 // "cpu,cpuacct" (which most hosts also reach through "cpu" and "cpuacct"
 // symlinks, but not all). On v2 every controller is in the one hierarchy.
-std::string hierarchy(const Layout& layout, std::string_view controller) {
+std::string findHierarchy(const Layout& layout, std::string_view controller) {
   if (layout.version == Version::v2) return layout.root;
   std::string own = layout.root + "/" + std::string(controller);
   if (hostfs::exists(own) || (controller != "cpu" && controller != "cpuacct")) return own;
@@ -21,6 +21,12 @@ std::string hierarchy(const Layout& layout, std::string_view controller) {
     if (hostfs::exists(path)) return path;
   }
   return own;
+}
+
+std::string hierarchy(const Layout& layout, std::string_view controller) {
+  if (controller == "cpu" && !layout.cpu_root.empty()) return layout.cpu_root;
+  if (controller == "cpuacct" && !layout.cpuacct_root.empty()) return layout.cpuacct_root;
+  return findHierarchy(layout, controller);
 }
 
 // The container's directory in one hierarchy.
@@ -156,6 +162,8 @@ base::Expected<Layout, std::string> detectLayout(const std::string& root) {
       hostfs::exists(root + "/cpuacct,cpu")) {
     layout.version = Version::v1;
     layout.hybrid_unified = hostfs::exists(root + "/unified/cgroup.controllers");
+    layout.cpu_root = findHierarchy(layout, "cpu");
+    layout.cpuacct_root = findHierarchy(layout, "cpuacct");
     return layout;
   }
   return base::unexpected(root + ": neither cgroup v2 (no cgroup.controllers) nor v1 (no cpuacct)");

@@ -27,6 +27,10 @@ struct Layout {
   // v1 hosts that also mount the unified hierarchy at <root>/unified
   // ("hybrid"): pressure files are found there.
   bool hybrid_unified = false;
+  // v1: where cpu and cpuacct are mounted ("<root>/cpu" or the co-mounted
+  // "<root>/cpu,cpuacct"), found once by detectLayout so a read does not
+  // look again. Empty in a hand-built Layout: then each read looks.
+  std::string cpu_root, cpuacct_root;
 };
 
 // Looks at <root>: "cgroup.controllers" at the top means v2; a "cpuacct" or
