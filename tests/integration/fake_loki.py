@@ -485,11 +485,27 @@ class FakeLoki:
         self._server = None
         self._thread = None
         self._connections = set()
+        self._push_statuses = {}  # HTTP status -> pushes answered with it
         self._down_timer = None
         self.counts = {"requests": 0, "entries": 0, "line_bytes": 0, "body_bytes": 0,
                        "uncompressed_bytes": 0, "streams": 0}
         self.first_request = None
         self.last_request = None
+
+    def metrics_text(self):
+        """A few of Loki's own metrics under Loki's names, so a Prometheus can
+        scrape the stand-in like the real thing (the live-stack test does)."""
+        lines = ["# TYPE loki_build_info gauge", 'loki_build_info{version="fake"} 1',
+                 "# TYPE loki_request_duration_seconds histogram"]
+        with self._lock:
+            statuses = sorted(self._push_statuses.items())
+        route = 'method="POST",route="loki_api_v1_push"'
+        for status, count in statuses:
+            labels = f'{route},status_code="{status}",ws="false"'
+            lines.append(f'loki_request_duration_seconds_bucket{{{labels},le="+Inf"}} {count}')
+            lines.append(f"loki_request_duration_seconds_sum{{{labels}}} 0")
+            lines.append(f"loki_request_duration_seconds_count{{{labels}}} {count}")
+        return "\n".join(lines) + "\n"
 
     # ---- life cycle
 
@@ -784,6 +800,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(200, json.dumps(loki.stats()), "application/json")
         elif self.path == "/ready":
             self._reply(200, "ready\n")
+        elif self.path == "/metrics":
+            self._reply(200, loki.metrics_text(), "text/plain; version=0.0.4")
         else:
             self._reply(404, "not found\n")
 
@@ -810,6 +828,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, reply = result
+        with loki._lock:
+            loki._push_statuses[status] = loki._push_statuses.get(status, 0) + 1
         self._reply(status, reply or b"")
 
 

@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""The stack's provisioning, live: this repository's Prometheus and
+Alertmanager configuration, rules and dashboards against real programs.
+
+Starts, on 127.0.0.1 and in a temporary directory: Debian's Prometheus and
+Alertmanager with the repository's own configuration (prometheus/render_local.py
+and alertmanager/render_local.py point the targets at this test's processes and
+every receiver at a webhook in this test), tern-node, tern-container (against
+the Docker engine of the `docker` fixture, with a few containers of its own)
+and tern-shipper. Then asserts:
+  - every target is up, with instance = the server name and a server_role;
+  - every rule group evaluates without error on real data;
+  - every PromQL query of every bundled dashboard, with its template variables
+    resolved as Grafana would (label_values against this Prometheus), is
+    accepted and returns data, except the queries listed in EXPECTED_EMPTY
+    with the reason they are empty on a test host;
+  - an alert forced by a test-only rule reaches the webhook through
+    Alertmanager's routing with the labels the rules and relabeling give it,
+    and Watchdog reaches its heartbeat receiver.
+
+Loki and Grafana have no Debian packages and cannot run here: fake_loki.py
+stands in for Loki (the push API, /ready and a few of Loki's own metrics in
+Loki's formats), and Grafana's part is played by this test, which sends the
+dashboards' queries to Prometheus itself. The grafana job has no target.
+
+This test grows with every exporter: add its binary, its targets, and its
+dashboard's legitimately empty queries.
+"""
+
+import http.server
+import json
+import os
+import socketserver
+import sys
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import docker_env  # noqa: E402
+import fake_loki  # noqa: E402
+import grafana_dashboards  # noqa: E402
+import harness as h  # noqa: E402
+
+SERVER_NAME = "stack-test-host"
+SERVER_ROLE = "test"
+INTERVAL = "1s"
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+FORCED_ALERT = "TernLiveTestForced"
+
+# Dashboard queries that are empty on a test host, by (dashboard uid, panel
+# title), with the reason. Everything else must return data.
+EXPECTED_EMPTY = {
+}
+
+
+# --------------------------------------------------------------------------
+# The test's own processes
+
+
+class StackContainers(docker_env.TestContainers):
+    prefix = "tern-stack-"
+    pid_label = "tern.stack.pid"
+
+    def start(self, run_label):
+        labels = {"tern.stack.run": run_label, "com.docker.compose.project": "stacktest"}
+        # A healthy service that logs, a memory-limited one, and one that
+        # exited non-zero: the containers dashboard's states, health and limits.
+        self._run("web", {**labels, "com.docker.compose.service": "web"},
+                  ["--health-cmd", "true", "--health-interval", "1s", "--memory", "64m"],
+                  ["sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.2; done"])
+        self._run("worker", {**labels, "com.docker.compose.service": "worker"},
+                  ["--memory", "32m", "--cpus", "0.5"], ["sleep", "3600"])
+        self._run("job", {**labels, "com.docker.compose.service": "job"}, [], ["sh", "-c", "exit 3"])
+
+
+class Webhook:
+    """Alertmanager's receivers all land here: POST /<receiver name>."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received = []  # (receiver, payload)
+        hook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    payload = json.loads(body)
+                except ValueError:
+                    payload = {"unparsable": body.decode(errors="replace")}
+                with hook.lock:
+                    hook.received.append((self.path.strip("/"), payload))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+
+        self.server = Server((h.LOOPBACK, 0), Handler)
+        self.url = f"http://{h.LOOPBACK}:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts(self, receiver=None):
+        with self.lock:
+            return [(r, alert) for r, payload in self.received if receiver in (None, r)
+                    for alert in payload.get("alerts", [])]
+
+
+def shipper_config(tmp, loki_url, run_label, log_glob):
+    return f"""positions:
+  filename: {tmp}/shipper-positions.yaml
+clients:
+  - url: {loki_url}
+    batchwait: 200ms
+scrape_configs:
+  - job_name: docker
+    docker_sd_configs:
+      - host: unix://{docker_env.SOCKET}
+        refresh_interval: 1s
+        filters:
+          - name: label
+            values: ["tern.stack.run={run_label}"]
+  - job_name: system
+    static_configs:
+      - targets: [localhost]
+        labels:
+          __path__: {log_glob}
+"""
+
+
+def render_alertmanager(source_dir, out_path, webhook_url):
+    sys.path.insert(0, os.path.join(source_dir, "alertmanager"))
+    import render_local as alertmanager_local
+    sys.path.pop(0)
+    with open(out_path, "w") as f:
+        f.write(alertmanager_local.render_text(os.path.join(source_dir, "alertmanager", "alertmanager.yml"),
+                                               webhook_url, time_scale=0.05))
+
+
+def render_prometheus(source_dir, out_dir, targets):
+    sys.path.insert(0, os.path.join(source_dir, "prometheus"))
+    import render_local as prometheus_local
+    sys.path.pop(0)
+    config = prometheus_local.render(out_dir, targets, SERVER_NAME, SERVER_ROLE, INTERVAL,
+                                     source_dir=os.path.join(source_dir, "prometheus"))
+    # A test-only rule that always fires, routed like any critical alert.
+    with open(os.path.join(out_dir, "rules", "zz-live-test.yml"), "w") as f:
+        f.write(f"""groups:
+  - name: live-test
+    rules:
+      - alert: {FORCED_ALERT}
+        expr: up{{job="node"}} == 1
+        labels: {{severity: critical, category: availability}}
+        annotations: {{summary: "forced by stack_live_test", description: "always fires",
+                       runbook_url: "https://example.com/runbook"}}
+""")
+    return config
+
+
+# --------------------------------------------------------------------------
+# Prometheus API
+
+
+class Prometheus:
+    def __init__(self, port):
+        self.base = f"http://{h.LOOPBACK}:{port}"
+
+    def get(self, path, **params):
+        query = urllib.parse.urlencode(params, doseq=True)
+        response = h.fetch(f"{self.base}{path}?{query}", timeout=10)
+        body = json.loads(response.body)
+        if body.get("status") != "success":
+            raise RuntimeError(f"{path} {params}: {body.get('errorType')}: {body.get('error')}")
+        return body["data"]
+
+    def query(self, expr):
+        return self.get("/api/v1/query", query=expr)
+
+    def label_values(self, label, match=None):
+        params = {"match[]": match} if match else {}
+        return self.get(f"/api/v1/label/{label}/values", **params)
+
+
+def wait_until(test, what, predicate, timeout, interval=0.5):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (OSError, RuntimeError, ValueError) as error:
+            last = error
+        time.sleep(interval)
+    test.fail(f"{what} within {timeout} s (last: {last!r})")
+    return None
+
+
+# --------------------------------------------------------------------------
+# The checks
+
+
+def check_targets(test, prometheus, jobs):
+    def all_up():
+        active = prometheus.get("/api/v1/targets", state="active")["activeTargets"]
+        up = {t["labels"]["job"] for t in active if t["health"] == "up"}
+        return active if up >= set(jobs) and all(t["health"] == "up" for t in active) else None
+
+    active = wait_until(test, "every target up", all_up, 30)
+    if not active:
+        for t in prometheus.get("/api/v1/targets", state="active")["activeTargets"]:
+            test.log(f"  {t['labels'].get('job')} {t['scrapeUrl']}: {t['health']} {t.get('lastError')}")
+        return
+    test.check(sorted(t["labels"]["job"] for t in active) == sorted(jobs),
+               f"targets: jobs {sorted(t['labels']['job'] for t in active)}, want {sorted(jobs)}")
+    for t in active:
+        labels = t["labels"]
+        test.check(labels.get("instance") == SERVER_NAME and labels.get("server_role") == SERVER_ROLE,
+                   f"target {t['scrapeUrl']}: labels {labels}, want instance={SERVER_NAME} "
+                   f"server_role={SERVER_ROLE}")
+    test.log(f"targets: {len(active)} up ({', '.join(sorted(jobs))})")
+
+
+def check_rules(test, prometheus, rule_files_dir):
+    expected_groups = set()
+    for name in os.listdir(rule_files_dir):
+        if name.endswith(".yml"):
+            import yaml
+            with open(os.path.join(rule_files_dir, name)) as f:
+                expected_groups |= {g["name"] for g in (yaml.safe_load(f) or {}).get("groups", [])}
+
+    def evaluated_twice():
+        groups = prometheus.get("/api/v1/rules")["groups"]
+        seen = {g["name"] for g in groups}
+        if seen != expected_groups:
+            return None
+        # Rules evaluate every second here; a group's first pass may have
+        # run before the first scrape, so look after a second pass.
+        first = min(g["lastEvaluation"] for g in groups)
+        return groups if first > started_at else None
+
+    started_at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 1))
+    groups = wait_until(test, f"all {len(expected_groups)} rule groups evaluated", evaluated_twice, 30)
+    if not groups:
+        return
+    rules = 0
+    for group in groups:
+        for rule in group["rules"]:
+            rules += 1
+            test.check(rule["health"] == "ok" and not rule.get("lastError"),
+                       f"rule {group['name']}/{rule['name']}: health {rule['health']}: {rule.get('lastError')}")
+    firing = sorted({r["name"] for g in groups for r in g["rules"]
+                     if r.get("type") == "alerting" and r.get("state") == "firing"})
+    test.log(f"rules: {rules} rules in {len(groups)} groups evaluate without error; "
+             f"firing here: {', '.join(firing) or 'none'}")
+
+
+def resolve_variables(prometheus, dashboard):
+    """Values for the dashboard's variables as Grafana would pick them: the
+    first value of each label_values() query, asked of this Prometheus."""
+    values = {}
+    for variable in grafana_dashboards.query_variables(dashboard):
+        name, label, match = variable["name"], variable["label"], variable.get("match")
+        if match:
+            match = grafana_dashboards.substitute(match, values)
+        found = sorted(prometheus.label_values(label, match))
+        values[name] = found[0] if found else ""
+    return values
+
+
+def check_dashboards(test, prometheus, source_dir):
+    checked = empty_ok = 0
+    listed = set()
+    for dashboard in grafana_dashboards.load_dashboards(source_dir):
+        uid = dashboard.get("uid")
+        try:
+            values = resolve_variables(prometheus, dashboard)
+        except (OSError, RuntimeError) as error:
+            test.fail(f"dashboard {uid}: variables: {error}")
+            continue
+        for query in grafana_dashboards.prometheus_queries(dashboard, values):
+            key = (uid, query.panel)
+            checked += 1
+            try:
+                result = prometheus.query(query.expr)["result"]
+            except (OSError, RuntimeError) as error:
+                test.fail(f"dashboard {uid}, panel {query.panel!r} ({query.ref}): {query.expr}: {error}")
+                continue
+            has_data = (bool(result) if isinstance(result, list) else result is not None)
+            if has_data:
+                continue
+            if key in EXPECTED_EMPTY:
+                listed.add(key)
+                empty_ok += 1
+                continue
+            test.fail(f"dashboard {uid}, panel {query.panel!r} ({query.ref}): no data: {query.expr}")
+    for key in sorted(set(EXPECTED_EMPTY) - listed):
+        test.log(f"note: {key} is listed as empty but returned data here")
+    test.log(f"dashboards: {checked} queries accepted; {empty_ok} empty as listed in EXPECTED_EMPTY")
+
+
+def check_alert_delivery(test, webhook):
+    def forced():
+        return [a for r, a in webhook.alerts("critical-team") if a["labels"].get("alertname") == FORCED_ALERT]
+
+    alerts = wait_until(test, f"{FORCED_ALERT} delivered to critical-team", forced, 40)
+    if alerts:
+        labels = alerts[0]["labels"]
+        want = {"alertname": FORCED_ALERT, "severity": "critical", "category": "availability",
+                "job": "node", "instance": SERVER_NAME, "server_role": SERVER_ROLE}
+        test.check(all(labels.get(k) == v for k, v in want.items()),
+                   f"{FORCED_ALERT} labels {labels}, want at least {want}")
+        test.check(alerts[0]["status"] == "firing", f"{FORCED_ALERT} status {alerts[0]['status']}")
+    watchdog = wait_until(test, "Watchdog delivered to the watchdog receiver",
+                          lambda: webhook.alerts("watchdog"), 20)
+    if watchdog:
+        test.check(watchdog[0][1]["labels"].get("alertname") == "Watchdog",
+                   f"watchdog receiver got {watchdog[0][1]['labels']}")
+    receivers = sorted({r for r, _ in webhook.alerts()})
+    test.log(f"alerts: delivered to {', '.join(receivers)}")
+
+
+# --------------------------------------------------------------------------
+
+
+def main():
+    def extra(parser):
+        parser.add_argument("--container-binary", required=True)
+        parser.add_argument("--shipper-binary", required=True)
+
+    args = h.parse_args(__doc__.splitlines()[0], extra)
+
+    def body(test):
+        for program in (h.PROMETHEUS, ALERTMANAGER, args.binary, args.container_binary,
+                        args.shipper_binary):
+            h.require_program(program)
+        try:
+            docker_env.require()
+        except docker_env.Unavailable as error:
+            raise h.SkipTest(f"Docker: {error}")
+        tmp = h.TempDir(prefix="tern-stack-").path
+        run_label = f"{os.getpid()}"
+
+        with StackContainers(test) as containers:
+            containers.start(run_label)
+            loki = fake_loki.FakeLoki(log=test.log).start()
+            log_dir = os.path.join(tmp, "logs")
+            os.makedirs(log_dir)
+            with open(os.path.join(log_dir, "app.log"), "w") as f:
+                f.write("".join(f"host line {i}\n" for i in range(50)))
+
+            node, node_port = h.start_tern(args.binary, [], name="tern-node")
+            container, container_port = h.start_tern(
+                args.container_binary, [f"--docker.socket={docker_env.SOCKET}"], name="tern-container")
+            shipper_yaml = os.path.join(tmp, "shipper.yaml")
+            with open(shipper_yaml, "w") as f:
+                f.write(shipper_config(tmp, loki.url, run_label, os.path.join(log_dir, "*.log")))
+            shipper, shipper_port = h.start_tern(args.shipper_binary, [f"--config.file={shipper_yaml}"],
+                                                 name="tern-shipper")
+
+            webhook = Webhook()
+            alertmanager_port, prometheus_port = h.free_port(), h.free_port()
+            alertmanager_yml = os.path.join(tmp, "alertmanager.yml")
+            render_alertmanager(args.source_dir, alertmanager_yml, webhook.url)
+            alertmanager = h.Process([ALERTMANAGER, f"--config.file={alertmanager_yml}",
+                                      f"--storage.path={tmp}/alertmanager-data",
+                                      f"--web.listen-address={h.LOOPBACK}:{alertmanager_port}",
+                                      "--cluster.listen-address="], name="alertmanager")
+            jobs = {
+                "node": [f"{h.LOOPBACK}:{node_port}"],
+                "container": [f"{h.LOOPBACK}:{container_port}"],
+                "shipper": [f"{h.LOOPBACK}:{shipper_port}"],
+                "prometheus": [f"{h.LOOPBACK}:{prometheus_port}"],
+                "alertmanager": [f"{h.LOOPBACK}:{alertmanager_port}"],
+                "loki": [f"{h.LOOPBACK}:{loki.port}"],
+            }
+            config_dir = os.path.join(tmp, "prometheus")
+            config = render_prometheus(args.source_dir, config_dir, jobs)
+            prometheus_process = h.Process([h.PROMETHEUS, f"--config.file={config}",
+                                            f"--storage.tsdb.path={tmp}/prometheus-data",
+                                            f"--web.listen-address={h.LOOPBACK}:{prometheus_port}"],
+                                           name="prometheus")
+            h.wait_http(f"http://{h.LOOPBACK}:{alertmanager_port}/-/ready", timeout=20)
+            h.wait_http(f"http://{h.LOOPBACK}:{prometheus_port}/-/ready", timeout=30)
+            prometheus = Prometheus(prometheus_port)
+
+            check_targets(test, prometheus, jobs)
+            check_rules(test, prometheus, os.path.join(config_dir, "rules"))
+            # Rates need two samples inside their window; the scrapes run every second.
+            time.sleep(3)
+            check_dashboards(test, prometheus, args.source_dir)
+            check_alert_delivery(test, webhook)
+            for process in (node, container, shipper, alertmanager, prometheus_process):
+                test.check(process.alive(), f"{process.name} exited: {process.stderr_text()[-500:]}")
+            loki.stop()
+
+    return h.run_test("stack_live_test", body, timeout=args.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
