@@ -27,16 +27,17 @@ This test grows with every exporter: add its binary, its targets, and its
 dashboard's legitimately empty queries.
 """
 
-import http.server
+import importlib.util
 import json
 import os
-import socketserver
 import sys
-import threading
 import time
 import urllib.parse
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import alertmanager_common  # noqa: E402
 import docker_env  # noqa: E402
 import fake_loki  # noqa: E402
 import grafana_dashboards  # noqa: E402
@@ -45,7 +46,6 @@ import harness as h  # noqa: E402
 SERVER_NAME = "stack-test-host"
 SERVER_ROLE = "test"
 INTERVAL = "1s"
-ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 FORCED_ALERT = "TernLiveTestForced"
 
 # Dashboard queries that are empty on a test host, by (dashboard uid, panel
@@ -74,43 +74,6 @@ class StackContainers(docker_env.TestContainers):
         self._run("job", {**labels, "com.docker.compose.service": "job"}, [], ["sh", "-c", "exit 3"])
 
 
-class Webhook:
-    """Alertmanager's receivers all land here: POST /<receiver name>."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.received = []  # (receiver, payload)
-        hook = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                try:
-                    payload = json.loads(body)
-                except ValueError:
-                    payload = {"unparsable": body.decode(errors="replace")}
-                with hook.lock:
-                    hook.received.append((self.path.strip("/"), payload))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-
-        self.server = Server((h.LOOPBACK, 0), Handler)
-        self.url = f"http://{h.LOOPBACK}:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def alerts(self, receiver=None):
-        with self.lock:
-            return [(r, alert) for r, payload in self.received if receiver in (None, r)
-                    for alert in payload.get("alerts", [])]
-
-
 def shipper_config(tmp, loki_url, run_label, log_glob):
     return f"""positions:
   filename: {tmp}/shipper-positions.yaml
@@ -133,20 +96,26 @@ scrape_configs:
 """
 
 
-def render_alertmanager(source_dir, out_path, webhook_url):
-    sys.path.insert(0, os.path.join(source_dir, "alertmanager"))
-    import render_local as alertmanager_local
-    sys.path.pop(0)
+def load_module(name, path):
+    # prometheus/ and alertmanager/ both have a render_local.py: load each
+    # under its own name.
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def render_alertmanager(source_dir, out_path, base_url):
+    local = load_module("alertmanager_render_local", os.path.join(source_dir, "alertmanager", "render_local.py"))
+    # Timings shortened twentyfold: critical's group_wait of 10 s becomes 0.5 s.
     with open(out_path, "w") as f:
-        f.write(alertmanager_local.render_text(os.path.join(source_dir, "alertmanager", "alertmanager.yml"),
-                                               webhook_url, time_scale=0.05))
+        f.write(local.render_file(os.path.join(source_dir, "alertmanager", "alertmanager.yml"), base_url,
+                                  time_factor=0.05))
 
 
 def render_prometheus(source_dir, out_dir, targets):
-    sys.path.insert(0, os.path.join(source_dir, "prometheus"))
-    import render_local as prometheus_local
-    sys.path.pop(0)
-    config = prometheus_local.render(out_dir, targets, SERVER_NAME, SERVER_ROLE, INTERVAL,
+    local = load_module("prometheus_render_local", os.path.join(source_dir, "prometheus", "render_local.py"))
+    config = local.render(out_dir, targets, SERVER_NAME, SERVER_ROLE, INTERVAL,
                                      source_dir=os.path.join(source_dir, "prometheus"))
     # A test-only rule that always fires, routed like any critical alert.
     with open(os.path.join(out_dir, "rules", "zz-live-test.yml"), "w") as f:
@@ -230,7 +199,6 @@ def check_rules(test, prometheus, rule_files_dir):
     expected_groups = set()
     for name in os.listdir(rule_files_dir):
         if name.endswith(".yml"):
-            import yaml
             with open(os.path.join(rule_files_dir, name)) as f:
                 expected_groups |= {g["name"] for g in (yaml.safe_load(f) or {}).get("groups", [])}
 
@@ -305,23 +273,20 @@ def check_dashboards(test, prometheus, source_dir):
 
 
 def check_alert_delivery(test, webhook):
-    def forced():
-        return [a for r, a in webhook.alerts("critical-team") if a["labels"].get("alertname") == FORCED_ALERT]
+    def forced(deliveries):
+        return [labels for receiver, status, labels in deliveries
+                if receiver == "critical-team" and status == "firing" and labels.get("alertname") == FORCED_ALERT]
 
-    alerts = wait_until(test, f"{FORCED_ALERT} delivered to critical-team", forced, 40)
-    if alerts:
-        labels = alerts[0]["labels"]
+    alerts = webhook.wait_for(forced, 40)
+    if test.check(alerts, f"{FORCED_ALERT} not delivered to critical-team within 40 s"):
         want = {"alertname": FORCED_ALERT, "severity": "critical", "category": "availability",
                 "job": "node", "instance": SERVER_NAME, "server_role": SERVER_ROLE}
-        test.check(all(labels.get(k) == v for k, v in want.items()),
-                   f"{FORCED_ALERT} labels {labels}, want at least {want}")
-        test.check(alerts[0]["status"] == "firing", f"{FORCED_ALERT} status {alerts[0]['status']}")
-    watchdog = wait_until(test, "Watchdog delivered to the watchdog receiver",
-                          lambda: webhook.alerts("watchdog"), 20)
-    if watchdog:
-        test.check(watchdog[0][1]["labels"].get("alertname") == "Watchdog",
-                   f"watchdog receiver got {watchdog[0][1]['labels']}")
-    receivers = sorted({r for r, _ in webhook.alerts()})
+        test.check(all(alerts[0].get(k) == v for k, v in want.items()),
+                   f"{FORCED_ALERT} labels {alerts[0]}, want at least {want}")
+    watchdog = webhook.wait_for(
+        lambda deliveries: [l for r, _, l in deliveries if r == "watchdog" and l.get("alertname") == "Watchdog"], 20)
+    test.check(watchdog, "Watchdog not delivered to the watchdog receiver within 20 s")
+    receivers = sorted({receiver for receiver, _, _ in webhook.deliveries()})
     test.log(f"alerts: delivered to {', '.join(receivers)}")
 
 
@@ -336,14 +301,14 @@ def main():
     args = h.parse_args(__doc__.splitlines()[0], extra)
 
     def body(test):
-        for program in (h.PROMETHEUS, ALERTMANAGER, args.binary, args.container_binary,
-                        args.shipper_binary):
+        for program in (h.PROMETHEUS, args.binary, args.container_binary, args.shipper_binary):
             h.require_program(program)
         try:
             docker_env.require()
         except docker_env.Unavailable as error:
             raise h.SkipTest(f"Docker: {error}")
-        tmp = h.TempDir(prefix="tern-stack-").path
+        temp_dir = h.TempDir(prefix="tern-stack-")
+        tmp = temp_dir.path
         run_label = f"{os.getpid()}"
 
         with StackContainers(test) as containers:
@@ -363,14 +328,11 @@ def main():
             shipper, shipper_port = h.start_tern(args.shipper_binary, [f"--config.file={shipper_yaml}"],
                                                  name="tern-shipper")
 
-            webhook = Webhook()
-            alertmanager_port, prometheus_port = h.free_port(), h.free_port()
+            webhook = alertmanager_common.WebhookReceiver()
             alertmanager_yml = os.path.join(tmp, "alertmanager.yml")
-            render_alertmanager(args.source_dir, alertmanager_yml, webhook.url)
-            alertmanager = h.Process([ALERTMANAGER, f"--config.file={alertmanager_yml}",
-                                      f"--storage.path={tmp}/alertmanager-data",
-                                      f"--web.listen-address={h.LOOPBACK}:{alertmanager_port}",
-                                      "--cluster.listen-address="], name="alertmanager")
+            render_alertmanager(args.source_dir, alertmanager_yml, webhook.base_url)
+            alertmanager, alertmanager_port = alertmanager_common.start_alertmanager(temp_dir, alertmanager_yml)
+            prometheus_port = h.free_port()
             jobs = {
                 "node": [f"{h.LOOPBACK}:{node_port}"],
                 "container": [f"{h.LOOPBACK}:{container_port}"],
@@ -385,7 +347,6 @@ def main():
                                             f"--storage.tsdb.path={tmp}/prometheus-data",
                                             f"--web.listen-address={h.LOOPBACK}:{prometheus_port}"],
                                            name="prometheus")
-            h.wait_http(f"http://{h.LOOPBACK}:{alertmanager_port}/-/ready", timeout=20)
             h.wait_http(f"http://{h.LOOPBACK}:{prometheus_port}/-/ready", timeout=30)
             prometheus = Prometheus(prometheus_port)
 
@@ -398,6 +359,7 @@ def main():
             for process in (node, container, shipper, alertmanager, prometheus_process):
                 test.check(process.alive(), f"{process.name} exited: {process.stderr_text()[-500:]}")
             loki.stop()
+            webhook.stop()
 
     return h.run_test("stack_live_test", body, timeout=args.timeout)
 
