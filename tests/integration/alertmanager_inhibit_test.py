@@ -12,8 +12,9 @@ Alerts are posted through the v2 API, the sources first, then:
   the critical reaches the webhook. The same warning on proxy-01 is the
   control: it must arrive, which also proves the warning groups have been
   flushed when the absences are checked.
-- ServerDown on lb-01 inhibits a warning and a critical of lb-01, while the
-  same warning on monitor-01 goes through.
+- ServerDown on lb-01 inhibits a warning and a critical of lb-01, but not
+  ServerUnreachable of lb-01 (its escalation), while the same warning on
+  monitor-01 goes through.
 - a threshold pair with two names: CriticalDiskUsage on proxy-01 "/"
   inhibits HighDiskUsage on proxy-01 "/", not HighDiskUsage on "/data".
 """
@@ -52,6 +53,9 @@ TARGETS = {
     "lb-01 warning": (labels("HighCPUUsage", "warning", "lb-01", "cpu"), "ServerDown lb-01", None),
     "lb-01 critical": (labels("ContainerDown", "critical", "lb-01", "container", name="haproxy"),
                        "ServerDown lb-01", None),
+    # Its own escalation is not silenced by ServerDown (it silences ServerDown).
+    "lb-01 unreachable": (labels("ServerUnreachable", "emergency", "lb-01", "availability", job="node"), None,
+                          {"critical-team", "ntfy"}),
     "monitor-01 warning": (labels("HighCPUUsage", "warning", "monitor-01", "cpu"), None, {"warning-team"}),
     "disk / warning": (labels("HighDiskUsage", "warning", "proxy-01", "disk", mountpoint="/"), "disk / critical", None),
     "disk /data warning": (labels("HighDiskUsage", "warning", "proxy-01", "disk", mountpoint="/data"), None,
