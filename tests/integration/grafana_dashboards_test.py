@@ -32,7 +32,7 @@ DATASOURCES = {
     "alertmanager": ("alertmanager", "http://alertmanager:9093"),
 }
 GRAFANA_BUILTIN_UID = "-- Grafana --"  # the built-in annotation source
-DASHBOARDS_MOUNT = "/var/lib/grafana/dashboards"
+DASHBOARDS_MOUNT = "/etc/grafana/dashboards"
 
 # Series that Prometheus makes itself, and the self-metrics of Prometheus
 # 2.42 and Alertmanager 0.25 the dashboards use. Listed name by name, not by
