@@ -8,8 +8,14 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <thread>
 
 #include "support/golden.h"
 
@@ -113,4 +119,57 @@ TEST_CASE("a malformed cgroup file fails its collector only, and the other conta
   auto text = renderAll("v2-cgroupfs", false);
   CHECK(text.find("name=\"batch\"") != std::string::npos);  // state only
   CHECK(text.find("container_memory_usage_bytes{id=\"/docker/bbbb") == std::string::npos);
+}
+
+namespace {
+
+// The disk collector measures writable layers on its own thread; this renders
+// it until the first measurement is in (or 5 s pass).
+testsupport::Rendered renderDisk(const std::string& upper_dir, const std::string& expect) {
+  container::SharedContainers shared;
+  runtime::CollectorRegistry registry;
+  container::registerAllCollectors(registry, shared);
+  CLI::App app;
+  container::addFlags(app, shared);
+  registry.addFlags(app);
+  std::vector<std::string> flags = {"--path.procfs=" + testsupport::fixture("container/proc"),
+                                    "--path.sysfs=" + testsupport::fixture("node/sys")};
+  app.parse(flags);
+  shared.options.cgroup_root = testsupport::fixture("cgroups/v1-cgroupfs");
+  auto s = snapshot("v1-cgroupfs", false);
+  for (auto& c : s->containers) c.upper_dir = upper_dir;
+  shared.setForTesting(container::Containers::withSnapshotForTesting(shared.options, s));
+  testsupport::Rendered rendered;
+  for (auto& enabled : registry.build()) {
+    if (enabled.name != "disk") continue;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      rendered = testsupport::render(*enabled.collector);
+      if (rendered.text.find(expect) != std::string::npos || !rendered.status.isOk()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  return rendered;
+}
+
+}  // namespace
+
+TEST_CASE("disk: the writable layer's size, and a layer that cannot be opened fails the collector") {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("tern-disk-layer-" + std::to_string(::getpid()));
+  fs::create_directories(root);
+  std::string layer = root.string();
+  {
+    std::ofstream file(layer + "/data");
+    file << std::string(64 * 1024, 'x');
+  }
+  auto measured = renderDisk(layer, "container_fs_usage_bytes{");
+  CHECK(measured.status.isOk());
+  CHECK(measured.text.find("container_fs_usage_bytes{") != std::string::npos);
+
+  // Not a directory stands in for "permission denied", which root (these
+  // tests) never gets: any failure but ENOENT is reported, not skipped.
+  auto failed = renderDisk(layer + "/data", "never");
+  REQUIRE_FALSE(failed.status.isOk());
+  CHECK(failed.status.message().find(layer + "/data: Not a directory") != std::string::npos);
+  fs::remove_all(root);
 }

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -97,7 +99,9 @@ class DiskCollector : public ContainerCollector {
       addSample(usage, static_cast<double>(found->second.usage), labels);
       addSample(limit, static_cast<double>(found->second.limit), labels);
     }
-    return runtime::Status::ok();
+    // A layer that cannot be opened (not root: Docker's overlay2 folders are
+    // 0710 root) fails the collector, so the gap is seen, not silent.
+    return unreadable_.empty() ? runtime::Status::ok() : runtime::Status::failure(unreadable_);
   }
 
  private:
@@ -118,13 +122,21 @@ class DiskCollector : public ContainerCollector {
   void measureAll() {
     auto view = containers_->view();
     std::map<std::string, Measured> measured;
+    std::string unreadable;
     for (const auto& entry : view->containers) {
       if (stop_) return;
       const auto& c = *entry.container;
       if (!entry.cgroup || c.upper_dir.empty()) continue;  // not overlay2, or not running
       std::string path = localPath(*view->snapshot, c.upper_dir);
       int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0) continue;  // removed meanwhile, or the root is not mounted here
+      if (fd < 0) {
+        // ENOENT: removed meanwhile, or the docker root is not mounted here.
+        if (errno != ENOENT && unreadable.empty()) {
+          unreadable = fmt::format("{}: {} (writable layers need root or CAP_DAC_READ_SEARCH)",
+                                   path, std::strerror(errno));
+        }
+        continue;
+      }
       struct stat info {};
       struct statvfs filesystem {};
       if (fstat(fd, &info) != 0 || fstatvfs(fd, &filesystem) != 0) {
@@ -140,6 +152,7 @@ class DiskCollector : public ContainerCollector {
     }
     std::lock_guard lock(mutex_);
     measured_ = std::move(measured);
+    unreadable_ = std::move(unreadable);
   }
 
   void run() {
@@ -159,6 +172,7 @@ class DiskCollector : public ContainerCollector {
   std::condition_variable wake_;
   std::atomic<bool> stop_{false};
   std::map<std::string, Measured> measured_;
+  std::string unreadable_;  // the first layer the last pass could not open
   std::thread thread_;
 };
 
