@@ -127,31 +127,19 @@ class WebhookReceiver:
 
 
 def start_alertmanager(tmp, config_path, attempts=3, ready_timeout=20):
-    """A real Alertmanager on 127.0.0.1 with clustering off; (process, port).
-    It cannot report a port it chose, so it gets one from our range."""
+    """A real Alertmanager on 127.0.0.1 with clustering off; (process, port)."""
     binary = alertmanager_binary()
-    last_error = ""
-    for attempt in range(attempts):
-        port = h.free_port()
-        process = h.Process(
-            [
-                binary,
-                f"--config.file={config_path}",
-                f"--storage.path={os.path.join(tmp.path, f'am-data-{attempt}')}",
-                f"--web.listen-address={h.LOOPBACK}:{port}",
-                f"--web.external-url=http://{h.LOOPBACK}:{port}/",
-                "--cluster.listen-address=",
-                "--log.level=info",
-            ],
-            name="alertmanager",
-        )
-        try:
-            h.wait_http(f"http://{h.LOOPBACK}:{port}/-/ready", timeout=ready_timeout)
-            return process, port
-        except TimeoutError as e:
-            last_error = f"{e}\n{process.stderr_text()[-2000:]}"
-            process.stop()
-    raise RuntimeError(f"Alertmanager did not start: {last_error}")
+    return h.start_on_free_port(
+        lambda port: [
+            binary,
+            f"--config.file={config_path}",
+            f"--storage.path={os.path.join(tmp.path, f'am-data-{port}')}",
+            f"--web.listen-address={h.LOOPBACK}:{port}",
+            f"--web.external-url=http://{h.LOOPBACK}:{port}/",
+            "--cluster.listen-address=",
+            "--log.level=info",
+        ],
+        "alertmanager", timeout=ready_timeout, attempts=attempts)
 
 
 def _request(method, url, payload=None, timeout=10):

@@ -339,6 +339,24 @@ def free_port():
     raise RuntimeError(f"no free port in {PORT_RANGE.start}-{PORT_RANGE.stop - 1}")
 
 
+def start_on_free_port(make_args, name, ready_path="/-/ready", timeout=20, attempts=3):
+    """Starts a program that cannot bind port 0 and report it (Prometheus,
+    Alertmanager): make_args(port) gives its command line for a port free in
+    PORT_RANGE; waits until GET ready_path answers 200. A port taken between
+    the check and the bind costs a retry on another. Returns (process, port)."""
+    last_error = ""
+    for _ in range(attempts):
+        port = free_port()
+        process = Process(make_args(port), name=name)
+        try:
+            wait_http(f"http://{LOOPBACK}:{port}{ready_path}", timeout=timeout)
+            return process, port
+        except TimeoutError as e:
+            last_error = f"{e}\n{process.stderr_text()[-2000:]}"
+            process.stop()
+    raise RuntimeError(f"{name} did not start: {last_error}")
+
+
 class TempDir:
     """A temporary directory removed when the test ends."""
 

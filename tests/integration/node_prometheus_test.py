@@ -30,26 +30,15 @@ def start_prometheus(tmp, target_port):
         "    static_configs:\n"
         f"      - targets: ['{h.LOOPBACK}:{target_port}']\n",
     )
-    last_error = ""
-    for _ in range(3):  # a port from our range may be taken between check and bind
-        port = h.free_port()
-        prometheus = h.Process(
-            [
-                h.PROMETHEUS,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={os.path.join(tmp.path, 'data')}",
-                f"--web.listen-address={h.LOOPBACK}:{port}",
-                "--log.level=warn",
-            ],
-            name="prometheus",
-        )
-        try:
-            h.wait_http(f"http://{h.LOOPBACK}:{port}/-/ready", timeout=WAIT_SECONDS)
-            return prometheus, port
-        except TimeoutError as e:
-            last_error = f"{e}\n{prometheus.stderr_text()[-2000:]}"
-            prometheus.stop()
-    raise RuntimeError(f"Prometheus did not start: {last_error}")
+    return h.start_on_free_port(
+        lambda port: [
+            h.PROMETHEUS,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={os.path.join(tmp.path, 'data')}",
+            f"--web.listen-address={h.LOOPBACK}:{port}",
+            "--log.level=warn",
+        ],
+        "prometheus", timeout=WAIT_SECONDS)
 
 
 def query(port, promql):

@@ -321,26 +321,27 @@ def main():
             alertmanager_yml = os.path.join(tmp, "alertmanager.yml")
             render_alertmanager(args.source_dir, alertmanager_yml, webhook.base_url)
             alertmanager, alertmanager_port = alertmanager_common.start_alertmanager(temp_dir, alertmanager_yml)
-            prometheus_port = h.free_port()
             jobs = {
                 "node": [f"{h.LOOPBACK}:{node_port}"],
                 "container": [f"{h.LOOPBACK}:{container_port}"],
                 "shipper": [f"{h.LOOPBACK}:{shipper_port}"],
-                "prometheus": [f"{h.LOOPBACK}:{prometheus_port}"],
                 "alertmanager": [f"{h.LOOPBACK}:{alertmanager_port}"],
                 "loki": [f"{h.LOOPBACK}:{loki.port}"],
             }
             config_dir = os.path.join(tmp, "prometheus")
-            config = render_prometheus(args.source_dir, config_dir, jobs)
-            prometheus_process = h.Process([h.PROMETHEUS, f"--config.file={config}",
-                                            f"--storage.tsdb.path={tmp}/prometheus-data",
-                                            f"--web.listen-address={h.LOOPBACK}:{prometheus_port}",
-                                            # Watchdog fires at the first evaluation, perhaps before
-                                            # the Alertmanager target is discovered; Prometheus sends
-                                            # it again only after this delay (1m by default).
-                                            "--rules.alert.resend-delay=1s"],
-                                           name="prometheus")
-            h.wait_http(f"http://{h.LOOPBACK}:{prometheus_port}/-/ready", timeout=30)
+
+            def prometheus_args(port):
+                config = render_prometheus(args.source_dir, config_dir,
+                                           {**jobs, "prometheus": [f"{h.LOOPBACK}:{port}"]})
+                return [h.PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp}/prometheus-data",
+                        f"--web.listen-address={h.LOOPBACK}:{port}",
+                        # Watchdog fires at the first evaluation, perhaps before the
+                        # Alertmanager target is discovered; Prometheus sends it
+                        # again only after this delay (1m by default).
+                        "--rules.alert.resend-delay=1s"]
+
+            prometheus_process, prometheus_port = h.start_on_free_port(prometheus_args, "prometheus", timeout=30)
+            jobs["prometheus"] = [f"{h.LOOPBACK}:{prometheus_port}"]
             prometheus = Prometheus(prometheus_port)
 
             check_targets(test, prometheus, jobs)
