@@ -15,7 +15,7 @@ namespace {
 std::string findHierarchy(const Layout& layout, std::string_view controller) {
   if (layout.version == Version::v2) return layout.root;
   std::string own = layout.root + "/" + std::string(controller);
-  if (hostfs::exists(own) || (controller != "cpu" && controller != "cpuacct")) return own;
+  if ((controller != "cpu" && controller != "cpuacct") || hostfs::exists(own)) return own;
   for (const char* comounted : {"cpu,cpuacct", "cpuacct,cpu"}) {
     std::string path = layout.root + "/" + comounted;
     if (hostfs::exists(path)) return path;
