@@ -15,7 +15,7 @@ namespace {
 std::string findHierarchy(const Layout& layout, std::string_view controller) {
   if (layout.version == Version::v2) return layout.root;
   std::string own = layout.root + "/" + std::string(controller);
-  if (hostfs::exists(own) || (controller != "cpu" && controller != "cpuacct")) return own;
+  if ((controller != "cpu" && controller != "cpuacct") || hostfs::exists(own)) return own;
   for (const char* comounted : {"cpu,cpuacct", "cpuacct,cpu"}) {
     std::string path = layout.root + "/" + comounted;
     if (hostfs::exists(path)) return path;
@@ -41,10 +41,11 @@ using ParsedType = std::decay_t<decltype(*std::declval<Parse>()(std::string_view
 // one the kernel does not support, like cpu.pressure under psi=0) gives
 // nothing, unless the directory itself is gone: the container stopped.
 template <typename Parse>
-Read<std::optional<ParsedType<Parse>>> readOptional(const std::string& dir, std::string_view name,
+Read<std::optional<ParsedType<Parse>>> readOptional(hostfs::FileReader& files,
+                                                    const std::string& dir, std::string_view name,
                                                     Parse parse) {
   std::string path = dir + "/" + std::string(name);
-  auto text = hostfs::readFile(path);
+  auto text = files.read(path, hostfs::kDefaultReadLimit);
   if (!text) {
     const hostfs::ReadError& error = text.error();
     if (!error.notFound() && error.error_number != EOPNOTSUPP)
@@ -103,10 +104,11 @@ constexpr BlkioFiles kBlkioFiles[] = {
 };
 
 // Joins the byte and operation counts of one pair of v1 blkio files.
-Read<std::optional<std::vector<IoDevice>>> readBlkio(const std::string& dir, BlkioFiles files) {
-  auto bytes = readOptional(dir, files.bytes, parseBlkio);
+Read<std::optional<std::vector<IoDevice>>> readBlkio(hostfs::FileReader& files,
+                                                     const std::string& dir, BlkioFiles pair) {
+  auto bytes = readOptional(files, dir, pair.bytes, parseBlkio);
   if (!bytes) return bytes.error();
-  auto ops = readOptional(dir, files.ops, parseBlkio);
+  auto ops = readOptional(files, dir, pair.ops, parseBlkio);
   if (!ops) return ops.error();
   if (!*bytes && !*ops) return std::optional<std::vector<IoDevice>>();
   std::vector<IoDevice> devices;
@@ -182,9 +184,9 @@ std::optional<std::string> findContainer(const Layout& layout, std::string_view 
   return std::nullopt;
 }
 
-Read<Cpu> readCpu(const Layout& layout, const std::string& path) {
+Read<Cpu> readCpu(const Layout& layout, const std::string& path, hostfs::FileReader& files) {
   Cpu cpu;
-  auto stat = readOptional(directory(layout, "cpu", path), "cpu.stat", parseFlatKeyed);
+  auto stat = readOptional(files, directory(layout, "cpu", path), "cpu.stat", parseFlatKeyed);
   if (!stat) return stat.error();
   cpu.periods = key(*stat, "nr_periods");
   cpu.throttled_periods = key(*stat, "nr_throttled");
@@ -197,9 +199,9 @@ Read<Cpu> readCpu(const Layout& layout, const std::string& path) {
   }
   cpu.throttled_ns = key(*stat, "throttled_time");
   std::string cpuacct = directory(layout, "cpuacct", path);
-  auto usage = readOptional(cpuacct, "cpuacct.usage", parseValue);
+  auto usage = readOptional(files, cpuacct, "cpuacct.usage", parseValue);
   if (!usage) return usage.error();
-  auto ticks = readOptional(cpuacct, "cpuacct.stat", parseFlatKeyed);
+  auto ticks = readOptional(files, cpuacct, "cpuacct.stat", parseFlatKeyed);
   if (!ticks) return ticks.error();
   constexpr std::uint64_t kNsPerUserHzTick = 10'000'000;  // USER_HZ is 100 on every arch
   cpu.usage_ns = *usage;
@@ -208,13 +210,14 @@ Read<Cpu> readCpu(const Layout& layout, const std::string& path) {
   return cpu;
 }
 
-Read<CpuSpec> readCpuSpec(const Layout& layout, const std::string& path) {
+Read<CpuSpec> readCpuSpec(const Layout& layout, const std::string& path,
+                          hostfs::FileReader& files) {
   CpuSpec spec;
   std::string dir = directory(layout, "cpu", path);
   if (layout.version == Version::v2) {
-    auto max = readOptional(dir, "cpu.max", parseCpuMax);
+    auto max = readOptional(files, dir, "cpu.max", parseCpuMax);
     if (!max) return max.error();
-    auto weight = readOptional(dir, "cpu.weight", parseValue);
+    auto weight = readOptional(files, dir, "cpu.weight", parseValue);
     if (!weight) return weight.error();
     if (*max) {
       spec.quota_us = (*max)->quota_us;
@@ -223,11 +226,11 @@ Read<CpuSpec> readCpuSpec(const Layout& layout, const std::string& path) {
     if (*weight && **weight >= 1) spec.shares = 2 + ((**weight - 1) * 262142) / 9999;
     return spec;
   }
-  auto quota = readOptional(dir, "cpu.cfs_quota_us", parseLimit);
+  auto quota = readOptional(files, dir, "cpu.cfs_quota_us", parseLimit);
   if (!quota) return quota.error();
-  auto period = readOptional(dir, "cpu.cfs_period_us", parseValue);
+  auto period = readOptional(files, dir, "cpu.cfs_period_us", parseValue);
   if (!period) return period.error();
-  auto shares = readOptional(dir, "cpu.shares", parseValue);
+  auto shares = readOptional(files, dir, "cpu.shares", parseValue);
   if (!shares) return shares.error();
   if (*quota) spec.quota_us = **quota;
   spec.period_us = *period;
@@ -235,55 +238,56 @@ Read<CpuSpec> readCpuSpec(const Layout& layout, const std::string& path) {
   return spec;
 }
 
-Read<Memory> readMemory(const Layout& layout, const std::string& path) {
-  const MemoryFiles& files = layout.version == Version::v2 ? kMemoryV2 : kMemoryV1;
+Read<Memory> readMemory(const Layout& layout, const std::string& path, hostfs::FileReader& files) {
+  const MemoryFiles& names = layout.version == Version::v2 ? kMemoryV2 : kMemoryV1;
   std::string dir = directory(layout, "memory", path);
-  auto usage = readOptional(dir, files.usage, parseValue);
+  auto usage = readOptional(files, dir, names.usage, parseValue);
   if (!usage) return usage.error();
-  auto stat = readOptional(dir, "memory.stat", parseFlatKeyed);
+  auto stat = readOptional(files, dir, "memory.stat", parseFlatKeyed);
   if (!stat) return stat.error();
-  auto max_usage = readOptional(dir, files.max_usage, parseValue);
+  auto max_usage = readOptional(files, dir, names.max_usage, parseValue);
   if (!max_usage) return max_usage.error();
-  auto limit = readOptional(dir, files.limit, parseLimit);
+  auto limit = readOptional(files, dir, names.limit, parseLimit);
   if (!limit) return limit.error();
-  auto events = readOptional(dir, files.events, parseFlatKeyed);
+  auto events = readOptional(files, dir, names.events, parseFlatKeyed);
   if (!events) return events.error();
 
   Memory memory;
   memory.usage = *usage;
-  memory.rss = key(*stat, files.rss);
-  memory.cache = key(*stat, files.cache);
+  memory.rss = key(*stat, names.rss);
+  memory.cache = key(*stat, names.cache);
   memory.max_usage = *max_usage;
   memory.oom_kills = key(*events, "oom_kill");
   if (*limit) memory.limit = **limit;
   if (memory.usage) {
-    std::uint64_t inactive = key(*stat, files.inactive_file).value_or(0);
+    std::uint64_t inactive = key(*stat, names.inactive_file).value_or(0);
     memory.working_set = *memory.usage > inactive ? *memory.usage - inactive : 0;
   }
   if (layout.version == Version::v2) {
-    auto swap = readOptional(dir, "memory.swap.current", parseValue);
+    auto swap = readOptional(files, dir, "memory.swap.current", parseValue);
     if (!swap) return swap.error();
     memory.swap = *swap;
     memory.failcnt = key(*events, "max");
     return memory;
   }
-  auto failcnt = readOptional(dir, "memory.failcnt", parseValue);
+  auto failcnt = readOptional(files, dir, "memory.failcnt", parseValue);
   if (!failcnt) return failcnt.error();
   memory.swap = key(*stat, "total_swap");
   memory.failcnt = *failcnt;
   return memory;
 }
 
-Read<std::vector<IoDevice>> readIo(const Layout& layout, const std::string& path) {
+Read<std::vector<IoDevice>> readIo(const Layout& layout, const std::string& path,
+                                   hostfs::FileReader& files) {
   std::string dir = directory(layout, "blkio", path);
   if (layout.version == Version::v2) {
-    auto stat = readOptional(dir, "io.stat", parseIoStat);
+    auto stat = readOptional(files, dir, "io.stat", parseIoStat);
     if (!stat) return stat.error();
     return stat->value_or(std::vector<IoDevice>());
   }
   std::optional<std::vector<IoDevice>> first;
-  for (const auto& files : kBlkioFiles) {
-    auto devices = readBlkio(dir, files);
+  for (const auto& pair : kBlkioFiles) {
+    auto devices = readBlkio(files, dir, pair);
     if (!devices) return devices.error();
     if (!*devices) continue;
     if (countsAnything(**devices)) return std::move(**devices);
@@ -292,7 +296,8 @@ Read<std::vector<IoDevice>> readIo(const Layout& layout, const std::string& path
   return first.value_or(std::vector<IoDevice>());
 }
 
-Read<Pressure> readPressure(const Layout& layout, const std::string& path) {
+Read<Pressure> readPressure(const Layout& layout, const std::string& path,
+                            hostfs::FileReader& files) {
   Pressure pressure;
   std::string dir;
   if (layout.version == Version::v2) {
@@ -305,7 +310,7 @@ Read<Pressure> readPressure(const Layout& layout, const std::string& path) {
   for (auto [name, into] :
        {std::pair{"cpu.pressure", &pressure.cpu}, std::pair{"memory.pressure", &pressure.memory},
         std::pair{"io.pressure", &pressure.io}}) {
-    auto file = readOptional(dir, name, procfs::parsePressure);
+    auto file = readOptional(files, dir, name, procfs::parsePressure);
     if (!file) return file.error();
     *into = std::move(*file);
   }

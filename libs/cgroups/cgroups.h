@@ -5,8 +5,11 @@
 // systemd driver ("/system.slice/docker-<id>.scope"). Everything goes through
 // a cgroup root (normally <--path.sysfs>/fs/cgroup), so tests read fixtures.
 //
-// Each read* function reads only the files its metrics need. Parsing is done
-// by the pure functions in cgroups/parse.h.
+// Each read* function reads only the files its metrics need, through
+// `files`: by default each file is opened, read and closed; a collector that
+// reads the same containers every scrape passes its hostfs::OpenFileCache,
+// which keeps them open. Parsing is done by the pure functions in
+// cgroups/parse.h.
 
 #include <cstdint>
 #include <optional>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "base/expected.h"
+#include "hostfs/read.h"
 #include "procfs/pressure.h"
 
 namespace cgroups {
@@ -71,7 +75,8 @@ struct Cpu {
   std::optional<std::uint64_t> throttled_periods;  // cpu.stat nr_throttled
   std::optional<std::uint64_t> throttled_ns;       // v1 throttled_time; v2 throttled_usec*1000
 };
-Read<Cpu> readCpu(const Layout& layout, const std::string& path);
+Read<Cpu> readCpu(const Layout& layout, const std::string& path,
+                  hostfs::FileReader& files = hostfs::oneShotReader());
 
 // The limits Docker set: what cAdvisor calls the spec.
 struct CpuSpec {
@@ -80,7 +85,8 @@ struct CpuSpec {
   std::optional<std::uint64_t> shares;     // v1 cpu.shares; v2 from cpu.weight, converted
                                            // as cAdvisor does: 2 + ((weight-1)*262142)/9999
 };
-Read<CpuSpec> readCpuSpec(const Layout& layout, const std::string& path);
+Read<CpuSpec> readCpuSpec(const Layout& layout, const std::string& path,
+                          hostfs::FileReader& files = hostfs::oneShotReader());
 
 struct Memory {
   std::optional<std::uint64_t> usage;  // v1 memory.usage_in_bytes; v2 memory.current
@@ -96,7 +102,8 @@ struct Memory {
   std::optional<std::uint64_t>
       limit;  // v1 memory.limit_in_bytes; v2 memory.max; absent when unlimited
 };
-Read<Memory> readMemory(const Layout& layout, const std::string& path);
+Read<Memory> readMemory(const Layout& layout, const std::string& path,
+                        hostfs::FileReader& files = hostfs::oneShotReader());
 
 // Block I/O per device. v1: blkio.throttle.io_service_bytes and
 // blkio.throttle.io_serviced (falling back to the *_recursive files of CFQ,
@@ -107,13 +114,15 @@ struct IoDevice {
   std::uint64_t read_bytes = 0, write_bytes = 0, reads = 0, writes = 0;
   bool operator==(const IoDevice&) const = default;
 };
-Read<std::vector<IoDevice>> readIo(const Layout& layout, const std::string& path);
+Read<std::vector<IoDevice>> readIo(const Layout& layout, const std::string& path,
+                                   hostfs::FileReader& files = hostfs::oneShotReader());
 
 // PSI from {cpu,memory,io}.pressure: v2 in the container's directory, hybrid
 // v1 under <root>/unified. Each is absent when the kernel lacks PSI.
 struct Pressure {
   std::optional<procfs::Pressure> cpu, memory, io;
 };
-Read<Pressure> readPressure(const Layout& layout, const std::string& path);
+Read<Pressure> readPressure(const Layout& layout, const std::string& path,
+                            hostfs::FileReader& files = hostfs::oneShotReader());
 
 }  // namespace cgroups

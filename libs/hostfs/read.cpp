@@ -43,6 +43,20 @@ Result<std::string> readFile(const std::string& path, std::size_t limit) {
   return content;
 }
 
+namespace {
+class OneShotReader : public FileReader {
+ public:
+  Result<std::string> read(const std::string& path, std::size_t limit) override {
+    return readFile(path, limit);
+  }
+};
+}  // namespace
+
+FileReader& oneShotReader() {
+  static OneShotReader reader;
+  return reader;
+}
+
 Result<std::string> readAttribute(const std::string& path) {
   auto content = readFile(path, 64 << 10);
   if (!content) return content;

@@ -29,6 +29,19 @@ inline constexpr std::size_t kDefaultReadLimit = 4 << 20;  // 4 MiB
 // Reads a whole file, up to `limit` bytes (more is an error, not a truncation).
 Result<std::string> readFile(const std::string& path, std::size_t limit = kDefaultReadLimit);
 
+// Reads whole files with readFile's bound and errors: once each time
+// (oneShotReader()), or through an OpenFileCache that keeps them open between
+// scrapes. Code that reads the same files every scrape takes one of these,
+// so its owner decides, and tests can pass either.
+class FileReader {
+ public:
+  virtual ~FileReader() = default;
+  virtual Result<std::string> read(const std::string& path, std::size_t limit) = 0;
+};
+
+// Opens, reads and closes every time: readFile. Stateless, so shared.
+FileReader& oneShotReader();
+
 // A sysfs attribute: the file's text without the trailing newline.
 Result<std::string> readAttribute(const std::string& path);
 

@@ -4,6 +4,9 @@
 #include "procfs/text.h"
 
 #include <dirent.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -44,8 +47,18 @@ Status ProcessCollector::update(MetricSink& sink) {
   sink.gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
              num(24) * static_cast<double>(page_size_));
 
+  // Linux 6.2 and later give the number of open descriptors as the size of
+  // /proc/<pid>/fd, without listing them. Listing costs: with the thousand
+  // cgroup files tern-container keeps open (hostfs::OpenFileCache), about 5%
+  // of its scrape went to getdents here. Older kernels say 0: list them.
+  const std::string fd_dir = self_dir_ + "/fd";
   double open_fds = 0;
-  if (DIR* dir = opendir((self_dir_ + "/fd").c_str())) {
+  struct stat fd_dir_stat {};
+  struct statfs fd_dir_fs {};
+  if (::stat(fd_dir.c_str(), &fd_dir_stat) == 0 && fd_dir_stat.st_size > 0 &&
+      ::statfs(fd_dir.c_str(), &fd_dir_fs) == 0 && fd_dir_fs.f_type == PROC_SUPER_MAGIC) {
+    open_fds = static_cast<double>(fd_dir_stat.st_size);
+  } else if (DIR* dir = opendir(fd_dir.c_str())) {
     while (dirent* entry = readdir(dir)) {
       if (entry->d_name[0] != '.') ++open_fds;
     }

@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include "hostfs/open_file_cache.h"
 #include "support/golden.h"
 #include "support/temp_tree.h"
 
@@ -356,4 +357,36 @@ TEST_CASE("a malformed file fails its reader with the path and line") {
   auto io = cgroups::readIo(*layout, path);
   REQUIRE(io);
   CHECK(io->size() == 1);
+}
+
+TEST_CASE("through an OpenFileCache: fresh values, and a stopped or re-created container") {
+  testsupport::TempTree tree;
+  std::string dir = "docker/" + kV2Id;
+  auto write = [&](const std::string& usage_usec) {
+    tree.write(dir + "/cpu.stat", "usage_usec " + usage_usec + "\nuser_usec 1\nsystem_usec 1\n");
+  };
+  tree.write("cgroup.controllers", "cpu io memory\n");
+  write("10");
+  auto layout = cgroups::detectLayout(tree.root());
+  REQUIRE(layout);
+  const std::string path = "/" + dir;
+  hostfs::OpenFileBudget budget(100);
+  hostfs::OpenFileCache files(budget);
+
+  CHECK(cgroups::readCpu(*layout, path, files)->usage_ns == 10'000u);
+  write("20");  // in place, as the kernel renders it anew
+  CHECK(cgroups::readCpu(*layout, path, files)->usage_ns == 20'000u);
+  CHECK(files.openFiles() == 1);
+  CHECK(files.stats().opens == 1);
+
+  // Stopped: its directory is removed while the descriptor is open.
+  std::filesystem::remove_all(tree.path(dir));
+  auto gone = cgroups::readCpu(*layout, path, files);
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().kind == cgroups::ReadIssue::gone);
+  CHECK(files.openFiles() == 0);
+
+  // Started again under the same path: its new files are read.
+  write("5");
+  CHECK(cgroups::readCpu(*layout, path, files)->usage_ns == 5'000u);
 }

@@ -2,7 +2,8 @@
 """End to end: tern-container against a real Docker engine. Containers in
 known states (CPU burner, memory holder, OOM-killed, restarting, unhealthy,
 compose-labelled, exited with code 3, paused) are compared, series by series,
-with `docker inspect` and the cgroup files the kernel keeps for them.
+with `docker inspect` and the cgroup files the kernel keeps for them; one is
+restarted in place (same cgroup path, new directory) and must read afresh.
 
 Containers are named tern-it-<run>-<role> and removed at the end, also on
 failure. Skips (77) when no Docker daemon answers (see docker_env.py).
@@ -323,6 +324,30 @@ def scrape_between(port, cgroup, pids):
     return families, cpu_before, cpu_after, now, nets
 
 
+def check_restarted_in_place(test, port, name):
+    """`docker restart` keeps the container's id, so its cgroup path, but the
+    kernel removes the directory and makes a new one: the exporter, which
+    keeps the old files open between scrapes, must read the new ones (the
+    old descriptors answer ENODEV). The CPU counter starts again near 0."""
+    cc.docker_env.docker("restart", "-t", "0", name)
+    cg = cc.Cgroup(cc.inspect(name)["State"]["Pid"])
+    last = {}
+
+    def fresh():
+        families, before, after, _, _ = scrape_between(port, cg, [])
+        samples = [s for s in cc.of_container(families, "container_cpu_usage_seconds_total", name)
+                   if s.labels.get("cpu") == "total"]
+        last.update(value=samples[0].float_value() if samples else None, before=before, after=after)
+        return samples and before - 0.01 <= last["value"] <= after + 0.01
+
+    try:
+        cc.wait_until(fresh, 10, interval=0.5)
+    except TimeoutError:
+        test.check(False, f"container_cpu_usage_seconds_total for {name} after docker restart: {last.get('value')}, "
+                          f"its new cgroup said {last.get('before', 0):.3f} just before the scrape and "
+                          f"{last.get('after', 0):.3f} just after")
+
+
 def check_label_flags(test, binary, names, project):
     """--container.label-allowlist and --no-container.store-labels."""
     ours = set(names.values())
@@ -431,6 +456,7 @@ def body(args):
             check_no_cgroup_series(test, families, names["oom"], "was OOM-killed")
 
             check_disk_usage(test, args.binary, port, names["write"])
+            check_restarted_in_place(test, port, names["burn"])
 
             # A removed container leaves; a new one arrives: no restart.
             c.remove(names["gone"])

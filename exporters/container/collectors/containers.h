@@ -14,6 +14,7 @@
 
 #include "cgroups/cgroups.h"
 #include "docker/watcher.h"
+#include "hostfs/open_file_cache.h"
 #include "hostfs/paths.h"
 #include "runtime/collector.h"
 #include "runtime/metrics.h"
@@ -90,17 +91,20 @@ class Containers {
   std::array<std::atomic<std::uint64_t>, 2> errors_{};
 };
 
-// Runs read(layout, cgroup path) for each container with a cgroup and
-// emit(container, value) for each answer. A container that vanished since the
-// listing is skipped silently; a malformed file counts an error and makes the
-// collector report failure (the others' metrics are still served).
+// Runs read(layout, cgroup path, files) for each container with a cgroup and
+// emit(container, value) for each answer, then ends the scrape for `files`
+// (the calling collector's cache: descriptors of containers that stopped are
+// closed a few scrapes later). A container that vanished since the listing is
+// skipped silently; a malformed file counts an error and makes the collector
+// report failure (the others' metrics are still served).
 template <typename Read, typename Emit>
-runtime::Status forEachCgroup(Containers& containers, const View& view, Read&& read, Emit&& emit) {
+runtime::Status forEachCgroup(Containers& containers, const View& view,
+                              hostfs::OpenFileCache& files, Read&& read, Emit&& emit) {
   if (!view.layout) return runtime::Status::failure("no cgroup hierarchy found");
   std::string first_error;
   for (const auto& entry : view.containers) {
     if (!entry.cgroup) continue;
-    auto value = read(*view.layout, *entry.cgroup);
+    auto value = read(*view.layout, *entry.cgroup, files);
     if (!value) {
       if (value.error().kind == cgroups::ReadIssue::gone) continue;
       containers.countError(ErrorSource::cgroup);
@@ -109,6 +113,7 @@ runtime::Status forEachCgroup(Containers& containers, const View& view, Read&& r
     }
     emit(entry, *value);
   }
+  files.sweep();
   return first_error.empty() ? runtime::Status::ok() : runtime::Status::failure(first_error);
 }
 

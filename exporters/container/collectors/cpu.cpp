@@ -33,16 +33,17 @@ class CpuCollector : public ContainerCollector {
     // Spec and usage per container in one pass: throttling series depend on
     // whether a quota is set.
     auto read =
-        [](const cgroups::Layout& layout,
-           const std::string& path) -> cgroups::Read<std::pair<cgroups::CpuSpec, cgroups::Cpu>> {
-      auto spec = cgroups::readCpuSpec(layout, path);
+        [](const cgroups::Layout& layout, const std::string& path,
+           hostfs::FileReader& files) -> cgroups::Read<std::pair<cgroups::CpuSpec, cgroups::Cpu>> {
+      auto spec = cgroups::readCpuSpec(layout, path, files);
       if (!spec) return base::unexpected(spec.error());
-      auto cpu = cgroups::readCpu(layout, path);
+      auto cpu = cgroups::readCpu(layout, path, files);
       if (!cpu) return base::unexpected(cpu.error());
       return std::pair{*spec, *cpu};
     };
     return forEachCgroup(
-        *containers_, *view, read, [&](const ContainerView& entry, const auto& spec_and_cpu) {
+        *containers_, *view, cgroup_files_, read,
+        [&](const ContainerView& entry, const auto& spec_and_cpu) {
           const auto& [spec, cpu] = spec_and_cpu;
           if (spec.period_us && *spec.period_us)
             addSample(spec_period, *spec.period_us, entry.labels);

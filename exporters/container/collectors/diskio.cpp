@@ -21,7 +21,7 @@ class DiskioCollector : public ContainerCollector {
     auto& writes =
         sink.counter("container_fs_writes_total", "Cumulative count of writes completed");
     return forEachCgroup(
-        *containers_, *view, cgroups::readIo,
+        *containers_, *view, cgroup_files_, cgroups::readIo,
         [&](const ContainerView& entry, const std::vector<cgroups::IoDevice>& devices) {
           for (const auto& device : devices) {
             auto labels = withLabel(entry.labels, "device", deviceName(device.major, device.minor));

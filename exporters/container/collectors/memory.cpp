@@ -27,7 +27,7 @@ class MemoryCollector : public ContainerCollector {
         sink.gauge("container_spec_memory_limit_bytes", "Memory limit for the container.");
     auto& oom = sink.counter("container_oom_events_total",
                              "Count of out of memory events observed for the container");
-    return forEachCgroup(*containers_, *view, cgroups::readMemory,
+    return forEachCgroup(*containers_, *view, cgroup_files_, cgroups::readMemory,
                          [&](const ContainerView& entry, const cgroups::Memory& memory) {
                            const auto& labels = entry.labels;
                            if (memory.usage) addSample(usage, *memory.usage, labels);

@@ -38,7 +38,7 @@ class PressureCollector : public ContainerCollector {
                                     resource.what));
     }
     return forEachCgroup(
-        *containers_, *view, cgroups::readPressure,
+        *containers_, *view, cgroup_files_, cgroups::readPressure,
         [&](const ContainerView& entry, const cgroups::Pressure& pressure) {
           const std::optional<procfs::Pressure>* values[] = {&pressure.cpu, &pressure.memory,
                                                              &pressure.io};
