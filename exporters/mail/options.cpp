@@ -53,6 +53,16 @@ void addFlags(CLI::App& flags, Options& options) {
                   "Dovecot's OpenMetrics listener (service stats { inet_listener http }), read too "
                   "when set.")
       ->group("Dovecot");
+  flags
+      .add_option("--dovecot.anvil-socket-path", dovecot.anvil_socket,
+                  "Dovecot's anvil socket (what `doveadm who` reads), for sessions by protocol; "
+                  "default: \"anvil\" next to the stats-reader socket.")
+      ->group("Dovecot");
+  flags
+      .add_option("--dovecot.group-by", dovecot.group_by,
+                  "metric=field[,field...]: the group_by of a metric in dovecot.conf, for label "
+                  "names (repeatable; the shipped dovecot-metrics.conf's are built in).")
+      ->group("Dovecot");
   flags.add_option("--dovecot.timeout", dovecot.timeout_seconds, "Seconds one read may take.")
       ->capture_default_str()
       ->check(CLI::PositiveNumber)

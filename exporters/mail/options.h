@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace mail {
 
@@ -24,6 +25,12 @@ struct DovecotOptions {
   std::string stats_socket = "/var/run/dovecot/stats-reader";
   std::string openmetrics_url;  // e.g. http://127.0.0.1:9900/metrics; empty: not read
   double timeout_seconds = 5;
+  // anvil (what `doveadm who` reads), for sessions by protocol; empty: the
+  // file "anvil" next to stats_socket.
+  std::string anvil_socket;
+  // metric=field[,field...]: the group_by of metrics beyond the shipped
+  // dovecot-metrics.conf (the dump names no label).
+  std::vector<std::string> group_by;
 };
 
 struct MailcowOptions {
