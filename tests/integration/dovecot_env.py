@@ -96,7 +96,7 @@ class Dovecot:
         shutil.chown(os.path.join(self.base, "mail"), "nobody", "nogroup")
         with open(os.path.join(self.base, "passwd"), "w") as f:
             f.write(f"{USER}:{PASSWORD}\n")
-        metrics_conf = os.path.join(source_dir, "exporters", "mail", "dovecot", "dovecot-metrics.conf")
+        metrics_conf = os.path.join(os.path.abspath(source_dir), "exporters", "mail", "dovecot", "dovecot-metrics.conf")
         last = ""
         for _ in range(3):
             self.port = _free_port()
