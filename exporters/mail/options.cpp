@@ -50,8 +50,8 @@ void addFlags(CLI::App& flags, Options& options) {
       ->group("Dovecot");
   flags
       .add_option("--dovecot.openmetrics-url", dovecot.openmetrics_url,
-                  "Dovecot's OpenMetrics listener (service stats { inet_listener http }), read too "
-                  "when set.")
+                  "Dovecot's OpenMetrics listener (service stats { inet_listener http }). Not read "
+                  "yet: accepted for compatibility, a warning says so.")
       ->group("Dovecot");
   flags
       .add_option("--dovecot.anvil-socket-path", dovecot.anvil_socket,
