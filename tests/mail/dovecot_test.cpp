@@ -20,6 +20,7 @@
 #include "mail/dovecot/client.h"
 #include "mail/dovecot/stats.h"
 #include "support/golden.h"
+#include "support/temp_tree.h"
 
 namespace {
 
@@ -238,17 +239,11 @@ std::unique_ptr<runtime::Collector> buildDovecot(mail::Options& options) {
   return registry.specs().front().make();
 }
 
-std::string tempDir() {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("tern-dovecot-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
 }  // namespace
 
 TEST_CASE("dovecot collector: a good dump and anvil answer") {
-  std::string dir = tempDir();
+  testsupport::TempTree temp;
+  const std::string& dir = temp.root();
   FakeSocket stats(dir + "/stats-reader", readFixture("dump_2.3.19.txt"));
   FakeSocket anvil(dir + "/anvil", readFixture("anvil_one_imap.txt"));
   mail::Options options;
@@ -270,7 +265,8 @@ TEST_CASE("dovecot collector: a good dump and anvil answer") {
 
 TEST_CASE("dovecot collector: a missing socket is up 0 and a clear failure") {
   mail::Options options;
-  options.dovecot.stats_socket = tempDir() + "/no-such-socket";
+  testsupport::TempTree temp;
+  options.dovecot.stats_socket = temp.path("no-such-socket");
   auto collector = buildDovecot(options);
   auto rendered = testsupport::render(*collector);
   CHECK_FALSE(rendered.status.isOk());
@@ -279,7 +275,8 @@ TEST_CASE("dovecot collector: a missing socket is up 0 and a clear failure") {
 }
 
 TEST_CASE("dovecot collector: a malformed dump counts a parse error and is up 0") {
-  std::string dir = tempDir();
+  testsupport::TempTree temp;
+  const std::string& dir = temp.root();
   FakeSocket stats(dir + "/stats-reader",
                    "VERSION\tstats-reader-server\t2\t0\nauth_success\tNaN\t1\n\n");
   mail::Options options;
@@ -293,7 +290,8 @@ TEST_CASE("dovecot collector: a malformed dump counts a parse error and is up 0"
 }
 
 TEST_CASE("dovecot collector: a socket that never answers is cut at the timeout") {
-  std::string dir = tempDir();
+  testsupport::TempTree temp;
+  const std::string& dir = temp.root();
   FakeSocket stats(dir + "/stats-reader", "");
   mail::Options options;
   options.dovecot.stats_socket = dir + "/stats-reader";
