@@ -162,6 +162,8 @@ def body(test, args):
         # The other endpoints' series are still there.
         if endpoint != "api/v1/get/mailq/all":
             test.check("mailcow_mailq" in families, f"{kind} on {endpoint} hid mailcow_mailq")
+        # Log lines reach us through a reader thread: wait for the first.
+        tern.wait_for_line(lambda l: "Mailcow API endpoint failed" in l and endpoint in l, timeout=5)
         time.sleep(0.2)
         logged = failure_lines(tern, endpoint)
         test.check(len(logged) == before + 1,
@@ -174,8 +176,8 @@ def body(test, args):
     families, text, took = scrape(port)
     test.check(success(families) == {e: 1.0 for e in ENDPOINTS}, "no recovery after the faults")
     check_values(test, families, fixtures)
+    tern.stop()  # then every line it wrote has been read
     check_secret(test, tern, text)
-    tern.stop()
 
     # 3. --mailcow.mailboxes, the key from the environment; every mailbox series.
     env = dict(os.environ, MAILCOW_API_KEY=KEY)
@@ -195,8 +197,8 @@ def body(test, args):
             got = series(families, metric).get((("mailbox", mailbox["username"]),))
             want = float(mailbox[key]) if key in mailbox else None
             test.check(got == want, f"{metric}{{mailbox={mailbox['username']}}} = {got}, want {want}")
+    tern.stop()  # then every line it wrote has been read
     check_secret(test, tern, text)
-    tern.stop()
 
     # 4. A wrong key: every endpoint 401, mailcow_up 0, the collector failed.
     wrong = tmp.file("wrong.key", "not-the-key\n", mode=0o600)
@@ -207,7 +209,7 @@ def body(test, args):
     test.check(series(families, "mailcow_up") == {(): 0.0}, "wrong key: mailcow_up is not 0")
     test.check(h.collector_success(families, "mail_exporter").get("mailcow") == 0.0,
                "wrong key: the collector did not fail")
-    test.check(any("401" in l and "api/v1/get/domain/all" in l for l in tern.lines),
+    test.check(tern.wait_for_line(lambda l: "401" in l and "api/v1/get/domain/all" in l, timeout=5),
                "wrong key: no clear log line with the 401")
     tern.stop()
 
@@ -245,7 +247,7 @@ def body(test, args):
                               name="tern-mail")
     families, text, took = scrape(port)
     test.check(set(success(families).values()) == {0.0}, f"unverified TLS: {success(families)}")
-    test.check(any("certificate" in l.lower() for l in tern.lines),
+    test.check(tern.wait_for_line(lambda l: "certificate" in l.lower(), timeout=5),
                "unverified TLS: no log line naming the certificate")
     tern.stop()
     tern, port = h.start_tern(args.binary, [*tls_args, f"--mailcow.api-key-file={key_file}",
