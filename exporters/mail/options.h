@@ -38,7 +38,9 @@ struct MailcowOptions {
   std::string api_key_file;  // or the environment variable MAILCOW_API_KEY
   bool mailboxes = false;    // per-mailbox series (thousands on a large install)
   bool tls_verify = true;
-  double timeout_seconds = 10;
+  // Below Prometheus' default 10 s scrape timeout (the scrape deadline is
+  // that minus 0.5 s): a stuck endpoint still leaves the others' answers in.
+  double timeout_seconds = 8;
 };
 
 struct Options {
