@@ -172,6 +172,9 @@ void LogSource::run() {
     }
     auto opened = tailer::FileTail::open(path, resume);
     if (!opened) {
+      // A log that does not exist yet is read from its start once it does
+      // (nothing in it is history); an unreadable one still starts at its end.
+      if (first_open && !exists(path)) first_open = false;
       setState(false, opened.error());
       if (!sleepFor(std::max(poll_ms_ * 4, 1000))) return;
       continue;
