@@ -1,5 +1,7 @@
 #include "runtime/metrics.h"
 
+#include <limits>
+
 namespace runtime {
 
 MetricFamily& MetricSink::family(std::string name, std::string help, MetricType type) {
@@ -29,10 +31,31 @@ void addSample(MetricFamily& family, double value, Labels labels) {
   ClientMetric& metric = family.metric.emplace_back();
   metric.label = std::move(labels);
   switch (family.type) {
-    case MetricType::Counter: metric.counter.value = value; break;
-    case MetricType::Gauge: metric.gauge.value = value; break;
-    default: metric.untyped.value = value; break;
+    case MetricType::Counter:
+      metric.counter.value = value;
+      break;
+    case MetricType::Gauge:
+      metric.gauge.value = value;
+      break;
+    default:
+      metric.untyped.value = value;
+      break;
   }
+}
+
+void addHistogram(MetricFamily& family, std::span<const double> bounds,
+                  std::span<const std::uint64_t> counts, std::uint64_t count, double sum,
+                  Labels labels) {
+  ClientMetric& metric = family.metric.emplace_back();
+  metric.label = std::move(labels);
+  metric.histogram.sample_count = count;
+  metric.histogram.sample_sum = sum;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    if (i < counts.size()) cumulative += counts[i];
+    metric.histogram.bucket.push_back({cumulative, bounds[i]});
+  }
+  metric.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
 }
 
 }  // namespace runtime

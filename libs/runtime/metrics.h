@@ -4,7 +4,9 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <deque>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +33,9 @@ class MetricSink {
   MetricFamily& untyped(std::string name, std::string help) {
     return family(std::move(name), std::move(help), MetricType::Untyped);
   }
+  MetricFamily& histogram(std::string name, std::string help) {
+    return family(std::move(name), std::move(help), MetricType::Histogram);
+  }
 
   // One-sample shortcut for a family with a single series.
   void gauge(std::string name, std::string help, double value, Labels labels = {});
@@ -47,5 +52,13 @@ class MetricSink {
 
 // Adds one sample to a family, in the field its type uses.
 void addSample(MetricFamily& family, double value, Labels labels = {});
+
+// Adds one histogram series from per-bucket counts as an exporter keeps them:
+// `counts[i]` observations were at most bounds[i] and above bounds[i-1] (NOT
+// cumulative; counts.size() == bounds.size()); the rest, up to `count`, were
+// above the last bound. Writes the cumulative buckets and the +Inf bucket.
+void addHistogram(MetricFamily& family, std::span<const double> bounds,
+                  std::span<const std::uint64_t> counts, std::uint64_t count, double sum,
+                  Labels labels = {});
 
 }  // namespace runtime
