@@ -13,6 +13,8 @@ one message is held. Checks:
   side (mail::postfix::LogSource) is built in; skipped with a message if not.
 - side by side with Debian's prometheus-postfix-exporter on the same showq
   socket: the same histogram families, buckets and counts per queue.
+- no source at all: postfix_up 0, the error logged once, no crash; a showq
+  that accepts and never answers ends the scrape at --postfix.timeout.
 
 Deliberate differences from prometheus-postfix-exporter 0.3.0 on the queue
 side: we add postfix_showq_queue_depth{queue} (kumina/postfix_exporter#66),
@@ -23,6 +25,7 @@ docker:<container>) once the log side is merged.
 
 import os
 import smtplib
+import socket
 import sys
 import time
 
@@ -197,6 +200,24 @@ def run(test, args, tmp, instance):
                                  f"{broken.stderr_text()[-800:]}")
     test.check(broken.alive(), "tern-mail died on an unreadable queue")
     broken.stop()
+
+    # A showq that accepts and never answers: the scrape ends at the deadline.
+    stuck_path = os.path.join(tmp.path, "stuck-showq")
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stuck.bind(stuck_path)
+    stuck.listen(16)
+    hung = harness.Process([args.binary, f"--web.listen-address={harness.LOOPBACK}:0",
+                            f"--postfix.showq_path={stuck_path}", "--postfix.timeout=1",
+                            f"--postfix.logfile_path={instance.log_file}"], name="tern-mail-stuck")
+    hung_port = hung.wait_listening(timeout=10)
+    started = time.monotonic()
+    families = scrape_families(hung_port)
+    took = time.monotonic() - started
+    test.check(took < 4, f"a stuck showq held the scrape {took:.1f} s (timeout 1 s)")
+    test.check(series(families, "postfix_up", path=stuck_path) == 0,
+               "postfix_up{path=<stuck showq>} is not 0")
+    hung.stop()
+    stuck.close()
 
 
 def compare_with_debian(test, instance, tern_port):

@@ -78,7 +78,9 @@ class PostfixCollector : public runtime::Collector {
 
  private:
   runtime::Status updateQueue(runtime::MetricSink& sink, runtime::MetricFamily& up) {
-    // The socket first; postqueue -j only when the socket cannot be read.
+    // The socket first; postqueue -j only when the socket cannot be opened
+    // (no permission, wrong path). A showq that accepts and then fails or
+    // stalls is not retried through postqueue, which asks the same showq.
     std::string source = "showq";
     postfix::RawListing raw =
         postfix::readShowqSocket(options_.showq_path, options_.timeout_seconds);
@@ -86,7 +88,7 @@ class PostfixCollector : public runtime::Collector {
     std::string socket_error;
     if (raw.ok) {
       listing = postfix::parseShowq(raw.bytes);
-    } else {
+    } else if (!raw.connected) {
       socket_error = raw.error;
       source = "postqueue";
       raw = postfix::runPostqueue(options_.postqueue_path, "", options_.timeout_seconds);
@@ -107,9 +109,12 @@ class PostfixCollector : public runtime::Collector {
       return runtime::Status::failure("postfix queue unreadable: " + why);
     }
     if (source != last_source_) {
-      LOG_INFO("postfix queue read", {"source", source},
-               {"path", source == "showq" ? options_.showq_path : options_.postqueue_path},
-               {"socket_error", socket_error});
+      if (socket_error.empty()) {
+        LOG_INFO("postfix queue read", {"source", source}, {"path", options_.showq_path});
+      } else {
+        LOG_INFO("postfix queue read", {"source", source}, {"path", options_.postqueue_path},
+                 {"socket_error", socket_error});
+      }
       last_source_ = source;
     }
     runtime::addSample(sink.gauge("postfix_showq_source_info",

@@ -100,6 +100,7 @@ RawListing readShowqSocket(const std::string& path, double timeout_seconds) {
       return result;
     }
   }
+  result.connected = true;
   if (std::string why = readAll(fd.get(), deadline, result.bytes); !why.empty()) {
     result.error = "read " + path + ": " + why;
     return result;

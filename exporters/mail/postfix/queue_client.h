@@ -12,6 +12,9 @@ struct RawListing {
   bool ok = false;
   std::string bytes;  // the answer, when ok
   std::string error;  // why not, naming the path or command
+  // showq: the socket was opened (a failure after this is a stuck or broken
+  // showq, which postqueue -j, a showq client too, would not get past).
+  bool connected = false;
 };
 
 // Connects to the unix socket at path and reads until EOF, all within
