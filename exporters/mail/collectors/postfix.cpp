@@ -14,11 +14,13 @@
 #include "mail/postfix/queue.h"
 #include "mail/postfix/queue_client.h"
 
-#if __has_include("mail/postfix/log_source.h")
-#include "mail/postfix/log_source.h"
-#define TERN_MAIL_HAVE_LOG_SOURCE 1
-#else
+// Set by CMake when postfix/log_source.cpp is in the tree (see
+// exporters/mail/CMakeLists.txt).
+#ifndef TERN_MAIL_HAVE_LOG_SOURCE
 #define TERN_MAIL_HAVE_LOG_SOURCE 0
+#endif
+#if TERN_MAIL_HAVE_LOG_SOURCE
+#include "mail/postfix/log_source.h"
 #endif
 
 namespace mail {
