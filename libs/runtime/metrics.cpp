@@ -58,4 +58,21 @@ void addHistogram(MetricFamily& family, std::span<const double> bounds,
   metric.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
 }
 
+void Histogram::observe(std::span<const double> bounds, double value) {
+  if (counts.size() != bounds.size()) counts.assign(bounds.size(), 0);
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    if (value <= bounds[i]) {  // Prometheus' le is inclusive
+      ++counts[i];
+      break;
+    }
+  }
+  ++count;
+  sum += value;
+}
+
+void addHistogram(MetricFamily& family, std::span<const double> bounds, const Histogram& histogram,
+                  Labels labels) {
+  addHistogram(family, bounds, histogram.counts, histogram.count, histogram.sum, std::move(labels));
+}
+
 }  // namespace runtime

@@ -53,6 +53,18 @@ class MetricSink {
 // Adds one sample to a family, in the field its type uses.
 void addSample(MetricFamily& family, double value, Labels labels = {});
 
+// Observations an exporter keeps itself (log-derived histograms live across
+// scrapes; a queue listing is bucketed within one): per-bucket counts, not
+// cumulative, for the bounds given to observe() and addHistogram().
+struct Histogram {
+  std::vector<std::uint64_t> counts;  // counts[i]: at most bounds[i], above bounds[i-1]
+  std::uint64_t count = 0;            // all observations, those above the last bound too
+  double sum = 0;
+  void observe(std::span<const double> bounds, double value);
+};
+void addHistogram(MetricFamily& family, std::span<const double> bounds, const Histogram& histogram,
+                  Labels labels = {});
+
 // Adds one histogram series from per-bucket counts as an exporter keeps them:
 // `counts[i]` observations were at most bounds[i] and above bounds[i-1] (NOT
 // cumulative; counts.size() == bounds.size()); the rest, up to `count`, were

@@ -20,40 +20,6 @@ namespace {
 
 using postfix::QueuedMessage;
 
-struct Histogram {
-  std::vector<std::uint64_t> counts;  // per bucket, not cumulative; last is +Inf
-  double sum = 0;
-  std::uint64_t count = 0;
-};
-
-template <std::size_t N>
-void observe(Histogram& histogram, const std::array<double, N>& bounds, double value) {
-  if (histogram.counts.empty()) histogram.counts.assign(N + 1, 0);
-  std::size_t i = 0;
-  while (i < N && value > bounds[i]) ++i;  // Prometheus: le is inclusive
-  ++histogram.counts[i];
-  histogram.sum += value;
-  ++histogram.count;
-}
-
-template <std::size_t N>
-void addHistogram(runtime::MetricFamily& family, const std::array<double, N>& bounds,
-                  const Histogram& histogram, const std::string& queue) {
-  runtime::ClientMetric metric;
-  metric.label = {{"queue", queue}};
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i <= N; ++i) {
-    cumulative += histogram.counts.empty() ? 0 : histogram.counts[i];
-    runtime::ClientMetric::Bucket bucket;
-    bucket.cumulative_count = cumulative;
-    bucket.upper_bound = i < N ? bounds[i] : std::numeric_limits<double>::infinity();
-    metric.histogram.bucket.push_back(bucket);
-  }
-  metric.histogram.sample_count = histogram.count;
-  metric.histogram.sample_sum = histogram.sum;
-  family.metric.push_back(std::move(metric));
-}
-
 class PostfixCollector : public runtime::Collector {
  public:
   // Built after the flags are parsed, once for the life of the process: the
@@ -116,7 +82,7 @@ class PostfixCollector : public runtime::Collector {
                                   "(the `postqueue -j` fallback)."),
                        1, {{"source", source}});
 
-    std::map<std::string, Histogram> sizes, ages;
+    std::map<std::string, runtime::Histogram> sizes, ages;
     std::map<std::string, std::uint64_t> depth;
     for (auto name : postfix::kQueueNames) {
       sizes[std::string(name)];
@@ -126,21 +92,21 @@ class PostfixCollector : public runtime::Collector {
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (const QueuedMessage& message : listing.messages) {
-      observe(sizes[message.queue], postfix::kSizeBuckets, message.size_bytes);
-      observe(ages[message.queue], postfix::kAgeBuckets, now - message.arrival_time);
+      sizes[message.queue].observe(postfix::kSizeBuckets, message.size_bytes);
+      ages[message.queue].observe(postfix::kAgeBuckets, now - message.arrival_time);
       ++depth[message.queue];
     }
     auto& size_family = sink.family("postfix_showq_message_size_bytes",
                                     "Size of messages in Postfix's message queue, in bytes",
                                     runtime::MetricType::Histogram);
     for (const auto& [queue, histogram] : sizes) {
-      addHistogram(size_family, postfix::kSizeBuckets, histogram, queue);
+      runtime::addHistogram(size_family, postfix::kSizeBuckets, histogram, {{"queue", queue}});
     }
     auto& age_family = sink.family("postfix_showq_message_age_seconds",
                                    "Age of messages in Postfix's message queue, in seconds",
                                    runtime::MetricType::Histogram);
     for (const auto& [queue, histogram] : ages) {
-      addHistogram(age_family, postfix::kAgeBuckets, histogram, queue);
+      runtime::addHistogram(age_family, postfix::kAgeBuckets, histogram, {{"queue", queue}});
     }
     auto& depth_family =
         sink.gauge("postfix_showq_queue_depth", "Messages in each of Postfix's queues.");

@@ -15,27 +15,6 @@ constexpr std::array<string_view, 4> kStages = {"before_queue_manager", "queue_m
                                                 "connection_setup", "transmission"};
 constexpr char kSeparator = '\x1f';
 
-template <std::size_t N>
-void observe(LogMetrics::Histogram& histogram, const std::array<double, N>& bounds, double value) {
-  if (histogram.buckets.size() != N) histogram.buckets.assign(N, 0);
-  for (std::size_t i = 0; i < N; ++i) {
-    if (value <= bounds[i]) {
-      ++histogram.buckets[i];
-      break;
-    }
-  }
-  ++histogram.count;
-  histogram.sum += value;
-}
-
-template <std::size_t N>
-void addHistogram(runtime::MetricFamily& family, const std::array<double, N>& bounds,
-                  const LogMetrics::Histogram& histogram, runtime::Labels labels = {}) {
-  std::vector<std::uint64_t> empty;
-  const auto& counts = histogram.buckets.empty() ? empty : histogram.buckets;
-  runtime::addHistogram(family, bounds, counts, histogram.count, histogram.sum, std::move(labels));
-}
-
 // Splits a joined key back into label values.
 std::vector<std::string> split(const std::string& key) {
   std::vector<std::string> values;
@@ -66,7 +45,7 @@ void emitLabeled(runtime::MetricSink& sink, const char* name, const char* help,
 }
 
 void observeStages(std::array<LogMetrics::Histogram, 4>& stages, const Event& event) {
-  for (std::size_t i = 0; i < 4; ++i) observe(stages[i], kTimeBuckets, event.delays[i]);
+  for (std::size_t i = 0; i < 4; ++i) stages[i].observe(kTimeBuckets, event.delays[i]);
 }
 
 void emitStages(runtime::MetricFamily& family, const std::array<LogMetrics::Histogram, 4>& stages,
@@ -75,7 +54,7 @@ void emitStages(runtime::MetricFamily& family, const std::array<LogMetrics::Hist
   for (std::size_t i = 0; i < 4; ++i) {
     runtime::Labels labels = base;
     labels.push_back({"stage", std::string(kStages[i])});
-    addHistogram(family, kTimeBuckets, stages[i], std::move(labels));
+    runtime::addHistogram(family, kTimeBuckets, stages[i], std::move(labels));
   }
 }
 
@@ -198,8 +177,8 @@ void LogMetrics::process(string_view text) {
       }
       break;
     case EventKind::qmgr_inserted:
-      observe(qmgr_nrcpt_, kRecipientBuckets, event.nrcpt);
-      observe(qmgr_size_, kSizeBuckets, event.size);
+      qmgr_nrcpt_.observe(kRecipientBuckets, event.nrcpt);
+      qmgr_size_.observe(kSizeBuckets, event.size);
       break;
     case EventKind::qmgr_removed:
       ++qmgr_removed_;
@@ -240,12 +219,13 @@ void LogMetrics::emit(runtime::MetricSink& sink) const {
   auto& pipe = sink.histogram("postfix_pipe_delivery_delay_seconds",
                               "Pipe message processing time in seconds.");
   for (const auto& [relay, stages] : pipe_delays_) emitStages(pipe, stages, {{"relay", relay}});
-  addHistogram(sink.histogram("postfix_qmgr_messages_inserted_receipients",
-                              "Number of receipients per message inserted into the mail queues."),
-               kRecipientBuckets, qmgr_nrcpt_);
-  addHistogram(sink.histogram("postfix_qmgr_messages_inserted_size_bytes",
-                              "Size of messages inserted into the mail queues in bytes."),
-               kSizeBuckets, qmgr_size_);
+  runtime::addHistogram(
+      sink.histogram("postfix_qmgr_messages_inserted_receipients",
+                     "Number of receipients per message inserted into the mail queues."),
+      kRecipientBuckets, qmgr_nrcpt_);
+  runtime::addHistogram(sink.histogram("postfix_qmgr_messages_inserted_size_bytes",
+                                       "Size of messages inserted into the mail queues in bytes."),
+                        kSizeBuckets, qmgr_size_);
   counter("postfix_qmgr_messages_removed_total",
           "Total number of messages removed from mail queues.", qmgr_removed_);
   counter("postfix_smtp_connection_timed_out_total",
@@ -282,9 +262,10 @@ void LogMetrics::emit(runtime::MetricSink& sink) const {
               {"subject", "domain"}, opendkim_signed_);
 
   // Later postfix_exporter releases (Hsn723/postfix_exporter), same names.
-  addHistogram(sink.histogram("postfix_qmgr_messages_inserted_recipients",
-                              "Number of recipients per message inserted into the mail queues."),
-               kRecipientBuckets, qmgr_nrcpt_);
+  runtime::addHistogram(
+      sink.histogram("postfix_qmgr_messages_inserted_recipients",
+                     "Number of recipients per message inserted into the mail queues."),
+      kRecipientBuckets, qmgr_nrcpt_);
   counter("postfix_qmgr_messages_expired_total",
           "Total number of messages expired from mail queues.", qmgr_expired_);
   emitLabeled(sink, "postfix_smtp_messages_processed_total",

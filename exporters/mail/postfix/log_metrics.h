@@ -29,12 +29,7 @@ class LogMetrics {
   // Lines seen in total (tests, the log source's own bookkeeping).
   std::uint64_t lines() const;
 
-  // Per-bucket counts (not cumulative), as runtime::addHistogram takes them.
-  struct Histogram {
-    std::vector<std::uint64_t> buckets;
-    std::uint64_t count = 0;
-    double sum = 0;
-  };
+  using Histogram = runtime::Histogram;
 
  private:
   // Label values joined by '\x1f', so a lookup needs no allocation.
