@@ -152,7 +152,7 @@ TEST_CASE("dovecot: anvil CONNECT-DUMP sums connections by service") {
   REQUIRE(one);
   CHECK(one->at("imap") == 1);
   auto many = parseAnvilConnectDump(
-      "imap/127.0.0.1/a\t10\t2\nimap/::1/b/c\t11\t1\npop3/10.0.0.1/a\t12\t1\n\n");
+      "imap/127.0.0.1/a\t10\t2\nimap/::1/b/c\t11\t1\npop3/192.0.2.1/a\t12\t1\n\n");
   REQUIRE(many);
   CHECK(many->at("imap") == 3);
   CHECK(many->at("pop3") == 1);
