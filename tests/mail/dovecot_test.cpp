@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "mail/collectors/collectors.h"
-#include "mail/dovecot/client.h"
+#include "mail/unix_exchange.h"
 #include "mail/dovecot/stats.h"
 #include "support/golden.h"
 #include "support/temp_tree.h"

@@ -11,8 +11,8 @@
 
 #include "log/log.h"
 #include "mail/collectors/collectors.h"
-#include "mail/dovecot/client.h"
 #include "mail/dovecot/stats.h"
+#include "mail/unix_exchange.h"
 
 namespace mail {
 namespace {
@@ -32,7 +32,7 @@ class DovecotCollector : public runtime::Collector {
         group_by_(std::move(group_by)) {}
 
   runtime::Status update(runtime::MetricSink& sink) override {
-    auto reply = dovecot::unixExchange(
+    auto reply = unixExchange(
         stats_socket_,
         std::string(dovecot::kStatsHandshake) + std::string(dovecot::kStatsDumpRequest),
         dovecot::statsDumpComplete, timeout_);
@@ -77,8 +77,8 @@ class DovecotCollector : public runtime::Collector {
   // Sessions come from anvil, a root-only socket: when it cannot be read the
   // gauge is left out (and said once), the stats metrics still count.
   void updateSessions(runtime::MetricSink& sink) {
-    auto reply = dovecot::unixExchange(anvil_socket_, dovecot::kAnvilRequest,
-                                       dovecot::anvilDumpComplete, timeout_);
+    auto reply =
+        unixExchange(anvil_socket_, dovecot::kAnvilRequest, dovecot::anvilDumpComplete, timeout_);
     if (!reply) {
       warnOnce(anvil_warned_,
                "dovecot sessions unavailable (the anvil socket needs root or "

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <vector>
 
+#include "mail/unix_exchange.h"
+
 extern char** environ;
 
 namespace mail::postfix {
@@ -71,40 +73,20 @@ class Fd {
 }  // namespace
 
 RawListing readShowqSocket(const std::string& path, double timeout_seconds) {
+  // showq answers without a request and closes when done: read to EOF.
+  auto answer = unixExchange(
+      path, "", [](std::string_view) { return false; },
+      std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000)), kMaxAnswer);
   RawListing result;
-  const auto deadline =
-      Clock::now() + std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) {
-    result.error = "showq socket path too long: " + path;
+  if (!answer) {
+    result.error = "showq " + answer.error().message;
+    // Not even connected: postqueue -j may still get through (it asks showq
+    // through the postdrop group's setgid helper).
+    result.connected = answer.error().kind != SocketError::Kind::unreachable;
     return result;
-  }
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (fd.get() < 0) {
-    result.error = "socket: " + errnoText(errno);
-    return result;
-  }
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    if (errno != EINPROGRESS && errno != EAGAIN) {
-      result.error = "connect " + path + ": " + errnoText(errno);
-      return result;
-    }
-    pollfd pfd{fd.get(), POLLOUT, 0};
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (::poll(&pfd, 1, remainingMs(deadline)) <= 0 ||
-        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-      result.error = "connect " + path + ": " + (err ? errnoText(err) : "timed out");
-      return result;
-    }
   }
   result.connected = true;
-  if (std::string why = readAll(fd.get(), deadline, result.bytes); !why.empty()) {
-    result.error = "read " + path + ": " + why;
-    return result;
-  }
+  result.bytes = std::move(*answer);
   result.ok = true;
   return result;
 }

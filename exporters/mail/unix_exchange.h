@@ -1,5 +1,6 @@
 #pragma once
-// One request/response exchange on a unix socket with a deadline: connect,
+// One request/response exchange on a unix socket with a deadline (Dovecot's
+// stats and anvil sockets, Postfix's showq): connect,
 // write the request, read until the answer is complete (as told by a
 // predicate), the peer closes, the size bound is hit, or time runs out. A stuck
 // socket never hangs a scrape. Errors are values naming the socket.
@@ -12,7 +13,7 @@
 
 #include "base/expected.h"
 
-namespace mail::dovecot {
+namespace mail {
 
 struct SocketError {
   enum class Kind { unreachable, io, timeout, too_large };
@@ -26,4 +27,4 @@ base::Expected<std::string, SocketError> unixExchange(
     const std::function<bool(std::string_view)>& complete, std::chrono::milliseconds timeout,
     std::size_t max_bytes = 16 * 1024 * 1024);
 
-}  // namespace mail::dovecot
+}  // namespace mail

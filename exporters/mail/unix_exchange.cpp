@@ -1,4 +1,4 @@
-#include "mail/dovecot/client.h"
+#include "mail/unix_exchange.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace mail::dovecot {
+namespace mail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -118,4 +118,4 @@ base::Expected<std::string, SocketError> unixExchange(
   return reply;
 }
 
-}  // namespace mail::dovecot
+}  // namespace mail
