@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -34,7 +35,11 @@ std::string render(const LogMetrics& metrics) {
   return text;
 }
 
-Event classify(const std::string& line) {
+// An Event's fields are views into its line: the lines are kept here so the
+// events the checks read stay valid after the temporaries are gone.
+Event classify(const std::string& text) {
+  static std::deque<std::string> lines;
+  const std::string& line = lines.emplace_back(text);
   auto parsed = parseSyslogLine(line);
   REQUIRE(parsed.has_value());
   return classifyPostfix(*parsed);
