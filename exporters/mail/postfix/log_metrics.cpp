@@ -1,6 +1,7 @@
 #include "mail/postfix/log_metrics.h"
 
 #include "mail/postfix/log_parser.h"
+#include "mail/postfix/queue.h"  // kSizeBuckets: postfix_exporter's one set of size buckets
 
 namespace mail::postfix {
 namespace {
@@ -10,7 +11,6 @@ using std::string_view;
 // postfix_exporter's buckets.
 constexpr std::array<double, 9> kTimeBuckets = {1e-3, 1e-2, 1e-1, 1.0, 10, 60, 3600, 86400, 172800};
 constexpr std::array<double, 8> kRecipientBuckets = {1, 2, 4, 8, 16, 32, 64, 128};
-constexpr std::array<double, 7> kSizeBuckets = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 constexpr std::array<string_view, 4> kStages = {"before_queue_manager", "queue_manager",
                                                 "connection_setup", "transmission"};
 constexpr char kSeparator = '\x1f';
