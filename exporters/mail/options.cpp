@@ -50,8 +50,9 @@ void addFlags(CLI::App& flags, Options& options) {
       ->group("Dovecot");
   flags
       .add_option("--dovecot.openmetrics-url", dovecot.openmetrics_url,
-                  "Dovecot's OpenMetrics listener (service stats { inet_listener http }). Not read "
-                  "yet: accepted for compatibility, a warning says so.")
+                  "Dovecot's OpenMetrics listener (service stats { inet_listener http }), e.g. "
+                  "http://127.0.0.1:9900/metrics: when set, the metrics are read there instead of "
+                  "the stats-reader socket, with their label names (no --dovecot.group-by needed).")
       ->group("Dovecot");
   flags
       .add_option("--dovecot.anvil-socket-path", dovecot.anvil_socket,

@@ -23,7 +23,7 @@ struct PostfixOptions {
 
 struct DovecotOptions {
   std::string stats_socket = "/var/run/dovecot/stats-reader";
-  std::string openmetrics_url;  // e.g. http://127.0.0.1:9900/metrics; empty: not read
+  std::string openmetrics_url;  // e.g. http://127.0.0.1:9900/metrics; empty: the socket
   double timeout_seconds = 5;
   // anvil (what `doveadm who` reads), for sessions by protocol; empty: the
   // file "anvil" next to stats_socket.

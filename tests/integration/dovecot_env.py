@@ -56,6 +56,16 @@ service imap-login {{
 # No auth penalty: the failed-login test would wait seconds per bad password.
 auth_failure_delay = 0
 !include {metrics_conf}
+{extra}"""
+
+# Dovecot's own OpenMetrics listener, when a test asks for it.
+OPENMETRICS = """\
+service stats {{
+  inet_listener http {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+}}
 """
 
 
@@ -70,8 +80,10 @@ def require():
             raise h.SkipTest(f"user {user} is missing (install dovecot-imapd)")
 
 
-def _free_port():
+def _free_port(skip=()):
     for port in PORT_RANGE:
+        if port in skip:
+            continue
         with socket.socket() as s:
             try:
                 s.bind((h.LOOPBACK, port))
@@ -83,9 +95,10 @@ def _free_port():
 
 class Dovecot:
     """dovecot -F in a temporary directory; .stats_socket, .anvil_socket,
-    .port. stop() ends it (the test's end does too)."""
+    .port, and .openmetrics_url when asked for. stop() ends it (the test's
+    end does too)."""
 
-    def __init__(self, source_dir, temp):
+    def __init__(self, source_dir, temp, openmetrics=False):
         require()
         self.base = os.path.join(temp.path, "dovecot")
         os.makedirs(os.path.join(self.base, "mail"))
@@ -100,9 +113,16 @@ class Dovecot:
         last = ""
         for _ in range(3):
             self.port = _free_port()
+            extra = ""
+            self.openmetrics_url = None
+            if openmetrics:
+                openmetrics_port = _free_port(skip=(self.port,))
+                extra = OPENMETRICS.format(port=openmetrics_port)
+                self.openmetrics_url = f"http://{h.LOOPBACK}:{openmetrics_port}/metrics"
             self.config = os.path.join(self.base, "dovecot.conf")
             with open(self.config, "w") as f:
-                f.write(CONFIG.format(base=self.base, port=self.port, metrics_conf=metrics_conf))
+                f.write(CONFIG.format(base=self.base, port=self.port, metrics_conf=metrics_conf,
+                                      extra=extra))
             self.process = h.Process([DOVECOT, "-F", "-c", self.config], name="dovecot")
             if self._wait_ready(10):
                 break

@@ -8,6 +8,8 @@ dovecot-imapd) on 127.0.0.1, with the shipped dovecot-metrics.conf:
   tern-mail's values equal `doveadm stats dump`'s;
 - an open IMAP session shows in dovecot_sessions{protocol="imap"} and goes
   away after LOGOUT;
+- with --dovecot.openmetrics-url, a second tern-mail reads Dovecot's own
+  OpenMetrics listener instead and serves the same series and values;
 - a missing socket gives dovecot_up 0, and the scrape still answers.
 """
 
@@ -86,7 +88,7 @@ def login(port, password, source="127.0.0.1"):
 def body(test):
     args = h.parse_args(__doc__)
     temp = h.TempDir(prefix="tern-it-dovecot-")
-    dovecot = dovecot_env.Dovecot(args.source_dir, temp)
+    dovecot = dovecot_env.Dovecot(args.source_dir, temp, openmetrics=True)
     tern, port = h.start_tern(
         args.binary,
         ["--collector.disable-defaults", "--collector.dovecot",
@@ -138,6 +140,27 @@ def body(test):
         test.check(ours == dump.get(name), f"{name}: tern-mail {ours}, doveadm {dump.get(name)}")
     errors = value(families, "dovecot_exporter_parse_errors_total", {"source": "stats"})
     test.check(errors == 0, f"parse errors {errors}")
+
+    # The same series and values from Dovecot's OpenMetrics listener.
+    om_tern, om_port = h.start_tern(
+        args.binary,
+        ["--collector.disable-defaults", "--collector.dovecot",
+         f"--dovecot.openmetrics-url={dovecot.openmetrics_url}",
+         f"--dovecot.anvil-socket-path={dovecot.anvil_socket}", "--dovecot.timeout=2"],
+        name="tern-mail-openmetrics")
+    from_socket = scrape(port)
+    from_page = scrape(om_port)
+    test.check(value(from_page, "dovecot_up") == 1,
+               f"dovecot_up via OpenMetrics is {value(from_page, 'dovecot_up')}: "
+               f"{om_tern.stderr_text()[-800:]}")
+    test.check("dovecot_build_info" in from_page, "dovecot_build_info missing")
+    for name in ("dovecot_auth_success_total", "dovecot_auth_failures_total",
+                 "dovecot_imap_command_total", "dovecot_mail_delivery_total"):
+        want = from_socket[name].series(name) if name in from_socket else None
+        got = from_page[name].series(name) if name in from_page else None
+        test.check(got == want, f"{name}: OpenMetrics {got}, socket {want}")
+    test.check(value(from_page, "dovecot_sessions", {"protocol": "imap"}) == 0,
+               "dovecot_sessions missing via OpenMetrics")
 
     # Dovecot gone: up 0, the scrape still answers.
     dovecot.stop()

@@ -17,8 +17,8 @@
 #include <thread>
 
 #include "mail/collectors/collectors.h"
-#include "mail/unix_exchange.h"
 #include "mail/dovecot/stats.h"
+#include "mail/unix_exchange.h"
 #include "support/golden.h"
 #include "support/temp_tree.h"
 
@@ -303,4 +303,74 @@ TEST_CASE("dovecot collector: a socket that never answers is cut at the timeout"
   CHECK(took < std::chrono::seconds(2));
   CHECK(rendered.text.find("dovecot_up 0") != std::string::npos);
   CHECK(rendered.status.message().find("timeout") != std::string::npos);
+}
+
+TEST_CASE("dovecot: a captured 2.3.19 OpenMetrics page becomes the same dump") {
+  auto page = mail::dovecot::parseOpenMetrics(readFixture("openmetrics_2.3.19.txt"));
+  REQUIRE(page);
+  CHECK(page->version == "2.3.19.1");
+  CHECK(page->revision == "9b53102964");
+  const auto* success = find(page->dump, "auth_success");
+  REQUIRE(success);
+  CHECK(success->labels.empty());
+  REQUIRE(success->samples.size() == 1);
+  CHECK(success->samples[0].count == 1);
+  CHECK(success->samples[0].sum_usecs == 123);
+  const auto* imap = find(page->dump, "imap_command");
+  REQUIRE(imap);
+  CHECK(imap->labels == std::vector<std::string>{"cmd_name", "tagged_reply_state"});
+  // The intermediate {cmd_name="SELECT"} level is a sum, not a leaf.
+  REQUIRE(imap->samples.size() == 2);
+  CHECK(imap->samples[0].values == std::vector<std::string>{"SELECT", "OK"});
+  CHECK(imap->samples[0].count == 1);
+  CHECK(imap->samples[0].sum_usecs == 8370);
+  CHECK(imap->samples[1].values == std::vector<std::string>{"LOGOUT", "OK"});
+  // A group_by block without events has no series yet (as from the socket).
+  const auto* smtp = find(page->dump, "smtp_command");
+  REQUIRE(smtp);
+  CHECK(smtp->samples.empty());
+  const auto* delivery = find(page->dump, "mail_delivery");
+  REQUIRE(delivery);
+  REQUIRE(delivery->samples.size() == 1);
+  CHECK(delivery->samples[0].count == 0);
+}
+
+TEST_CASE("dovecot: OpenMetrics leaves without a deeper field, and the root's remainder") {
+  std::string page =
+      "# TYPE dovecot_imap_command counter\n"
+      "dovecot_imap_command_total{cmd_name=\"SELECT\"} 2\n"
+      "dovecot_imap_command_total{cmd_name=\"SELECT\",tagged_reply_state=\"OK\"} 2\n"
+      "dovecot_imap_command_total{cmd_name=\"NOOP\"} 1\n"
+      "dovecot_imap_command_count 4\n"
+      "# TYPE dovecot_imap_command_duration_seconds counter\n"
+      "dovecot_imap_command_duration_seconds_total{cmd_name=\"SELECT\",tagged_reply_state=\"OK\"} "
+      "0.5\n"
+      "dovecot_imap_command_duration_seconds_sum 0.75\n"
+      "# EOF\n";
+  auto parsed = mail::dovecot::parseOpenMetrics(page);
+  REQUIRE(parsed);
+  REQUIRE(parsed->dump.metrics.size() == 1);
+  const auto& imap = parsed->dump.metrics[0];
+  REQUIRE(imap.samples.size() == 3);
+  CHECK(imap.samples[0].values == std::vector<std::string>{"SELECT", "OK"});
+  CHECK(imap.samples[0].sum_usecs == 500000);
+  CHECK(imap.samples[1].values == std::vector<std::string>{"NOOP", ""});
+  CHECK(imap.samples[2].values == std::vector<std::string>{"", ""});
+  CHECK(imap.samples[2].count == 1);
+  CHECK(imap.samples[2].sum_usecs == 250000);
+}
+
+TEST_CASE("dovecot: a truncated or garbled OpenMetrics page is an error, never a crash") {
+  std::string good = readFixture("openmetrics_2.3.19.txt");
+  CHECK_FALSE(mail::dovecot::parseOpenMetrics(""));
+  CHECK_FALSE(mail::dovecot::parseOpenMetrics(good.substr(0, good.size() / 2)));
+  auto no_eof = mail::dovecot::parseOpenMetrics(good.substr(0, good.rfind("# EOF")));
+  REQUIRE_FALSE(no_eof);
+  CHECK(no_eof.error().find("EOF") != std::string::npos);
+  auto garbled = mail::dovecot::parseOpenMetrics("dovecot_x_total{a=\"b} 1\n# EOF\n");
+  REQUIRE_FALSE(garbled);
+  CHECK(garbled.error().find("line 1") != std::string::npos);
+  CHECK_FALSE(mail::dovecot::parseOpenMetrics("dovecot_x_total one\n# EOF\n"));
+  for (size_t cut = 0; cut < good.size(); cut += 7)
+    mail::dovecot::parseOpenMetrics(good.substr(cut));
 }

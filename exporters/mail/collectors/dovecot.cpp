@@ -3,12 +3,15 @@
 // dovecot_<name>_total and dovecot_<name>_duration_seconds_total (the names
 // Dovecot's own OpenMetrics listener gives them), plus current sessions by
 // protocol from the anvil socket (`CONNECT-DUMP`, what `doveadm who` reads).
+// With --dovecot.openmetrics-url the metrics come from Dovecot's own
+// OpenMetrics listener instead (same names; label names from the page).
 
 #include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
 
+#include "httpclient/client.h"
 #include "log/log.h"
 #include "mail/collectors/collectors.h"
 #include "mail/dovecot/stats.h"
@@ -28,10 +31,21 @@ class DovecotCollector : public runtime::Collector {
             options.anvil_socket.empty()
                 ? (std::filesystem::path(options.stats_socket).parent_path() / "anvil").string()
                 : options.anvil_socket),
+        openmetrics_url_(options.openmetrics_url),
         timeout_(static_cast<long>(options.timeout_seconds * 1000)),
-        group_by_(std::move(group_by)) {}
+        group_by_(std::move(group_by)) {
+    if (!openmetrics_url_.empty())
+      http_ = std::make_unique<httpclient::Client>(httpclient::Options{.timeout = timeout_});
+  }
 
   runtime::Status update(runtime::MetricSink& sink) override {
+    runtime::Status status = http_ ? readOpenMetrics(sink) : readStatsSocket(sink);
+    emitParseErrors(sink);
+    return status;
+  }
+
+ private:
+  runtime::Status readStatsSocket(runtime::MetricSink& sink) {
     auto reply = unixExchange(
         stats_socket_,
         std::string(dovecot::kStatsHandshake) + std::string(dovecot::kStatsDumpRequest),
@@ -48,14 +62,50 @@ class DovecotCollector : public runtime::Collector {
       up = true;
       emitMetrics(sink, *dump);
     }
-    sink.gauge("dovecot_up", "1 when Dovecot's stats-reader socket answered a well-formed dump.",
-               up ? 1 : 0);
+    emitUp(sink, up);
     if (up) updateSessions(sink);
-    emitParseErrors(sink);
     return status;
   }
 
- private:
+  runtime::Status readOpenMetrics(runtime::MetricSink& sink) {
+    base::Expected<httpclient::Response, httpclient::Error> response =
+        base::unexpected(httpclient::Error{});
+    {
+      std::lock_guard lock(http_mutex_);  // one curl handle, scrapes may overlap
+      response = http_->get(openmetrics_url_);
+    }
+    runtime::Status status = runtime::Status::ok();
+    bool up = false;
+    if (!response) {
+      status = runtime::Status::failure("dovecot OpenMetrics listener " + openmetrics_url_ +
+                                        " unreachable: " + response.error().message);
+    } else if (response->status != 200) {
+      status = runtime::Status::failure("dovecot OpenMetrics listener " + openmetrics_url_ +
+                                        " answered HTTP " + std::to_string(response->status));
+    } else if (auto page = dovecot::parseOpenMetrics(response->body); !page) {
+      countParseError(sink, "openmetrics");
+      status = runtime::Status::failure("dovecot OpenMetrics: malformed page from " +
+                                        openmetrics_url_ + ": " + page.error());
+    } else {
+      up = true;
+      emitMetrics(sink, page->dump);
+      if (!page->version.empty())
+        runtime::addSample(
+            sink.gauge("dovecot_build_info", "Dovecot's version, from its OpenMetrics listener."),
+            1, {{"version", page->version}, {"revision", page->revision}});
+    }
+    emitUp(sink, up);
+    if (up) updateSessions(sink);
+    return status;
+  }
+
+  void emitUp(runtime::MetricSink& sink, bool up) {
+    sink.gauge("dovecot_up",
+               "1 when Dovecot's stats (the stats-reader socket, or the OpenMetrics listener when "
+               "configured) answered well-formed.",
+               up ? 1 : 0);
+  }
+
   void emitMetrics(runtime::MetricSink& sink, const dovecot::Dump& dump) {
     for (const auto& metric : dump.metrics) {
       std::string name = dovecot::prometheusName(metric.name);
@@ -117,14 +167,17 @@ class DovecotCollector : public runtime::Collector {
     std::lock_guard lock(mutex_);
     auto& family = sink.counter("dovecot_exporter_parse_errors_total",
                                 "Malformed answers from Dovecot's sockets, by source.");
-    for (const char* source : {"stats", "anvil"})
+    for (const char* source : {"stats", "openmetrics", "anvil"})
       runtime::addSample(family, static_cast<double>(parse_errors_[source]), {{"source", source}});
   }
 
   std::string stats_socket_;
   std::string anvil_socket_;
+  std::string openmetrics_url_;
   std::chrono::milliseconds timeout_;
   dovecot::GroupBy group_by_;
+  std::unique_ptr<httpclient::Client> http_;  // set when reading the OpenMetrics listener
+  std::mutex http_mutex_;
   bool anvil_warned_ = false;
   std::mutex mutex_;
   std::map<std::string, uint64_t> parse_errors_;  // counters: they outlive scrapes
@@ -135,7 +188,8 @@ class DovecotCollector : public runtime::Collector {
 void registerDovecotCollector(runtime::CollectorRegistry& registry, const Options& options) {
   registry.add({.name = "dovecot",
                 .enabled_by_default = true,
-                .help = "Dovecot 2.3's stats (stats-reader socket) and sessions (anvil socket).",
+                .help = "Dovecot 2.3's stats (stats-reader socket or OpenMetrics listener) and "
+                        "sessions (anvil socket).",
                 .make = [&options]() -> std::unique_ptr<runtime::Collector> {
                   dovecot::GroupBy group_by = dovecot::defaultGroupBy();
                   for (const auto& spec : options.dovecot.group_by) {
@@ -143,11 +197,6 @@ void registerDovecotCollector(runtime::CollectorRegistry& registry, const Option
                     if (!parsed) throw std::runtime_error("--dovecot.group-by: " + parsed.error());
                     group_by[parsed->first] = parsed->second;
                   }
-                  if (!options.dovecot.openmetrics_url.empty())
-                    LOG_WARN(
-                        "--dovecot.openmetrics-url is not read yet; the stats-reader socket "
-                        "is",
-                        {"url", options.dovecot.openmetrics_url});
                   return std::make_unique<DovecotCollector>(options.dovecot, std::move(group_by));
                 }});
 }

@@ -1,6 +1,7 @@
 #include "mail/dovecot/stats.h"
 
 #include <charconv>
+#include <cstdlib>
 
 namespace mail::dovecot {
 namespace {
@@ -208,6 +209,167 @@ base::Expected<Dump> parseStatsDump(std::string_view reply, const GroupBy& group
   }
   finishRoot();
   return dump;
+}
+
+namespace {
+
+struct OmSample {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> labels;  // as written
+  double value = 0;
+};
+
+// name{label="value",...} value [timestamp]; false on anything else.
+bool parseOmSample(std::string_view line, OmSample& out) {
+  size_t i = 0;
+  auto nameChar = [](char c, bool first) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+           (!first && c >= '0' && c <= '9');
+  };
+  while (i < line.size() && nameChar(line[i], i == 0)) ++i;
+  if (i == 0) return false;
+  out.name = std::string(line.substr(0, i));
+  out.labels.clear();
+  if (i < line.size() && line[i] == '{') {
+    ++i;
+    while (i < line.size() && line[i] != '}') {
+      size_t start = i;
+      while (i < line.size() && nameChar(line[i], i == start)) ++i;
+      if (i == start || i + 1 >= line.size() || line[i] != '=' || line[i + 1] != '"') return false;
+      std::string label(line.substr(start, i - start));
+      i += 2;
+      std::string value;
+      while (i < line.size() && line[i] != '"') {
+        if (line[i] == '\\' && i + 1 < line.size()) {
+          char next = line[++i];
+          value.push_back(next == 'n' ? '\n' : next);
+        } else {
+          value.push_back(line[i]);
+        }
+        ++i;
+      }
+      if (i >= line.size()) return false;
+      ++i;  // the closing quote
+      out.labels.emplace_back(std::move(label), std::move(value));
+      if (i < line.size() && line[i] == ',') ++i;
+    }
+    if (i >= line.size()) return false;
+    ++i;  // '}'
+  }
+  if (i >= line.size() || line[i] != ' ') return false;
+  std::string_view rest = line.substr(i + 1);
+  std::string number(rest.substr(0, rest.find(' ')));
+  char* end = nullptr;
+  out.value = std::strtod(number.c_str(), &end);
+  return !number.empty() && end == number.c_str() + number.size();
+}
+
+bool extends(const OmSample& longer, const OmSample& shorter) {
+  if (longer.labels.size() <= shorter.labels.size()) return false;
+  for (size_t i = 0; i < shorter.labels.size(); ++i)
+    if (longer.labels[i] != shorter.labels[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+base::Expected<OpenMetricsPage> parseOpenMetrics(std::string_view page) {
+  std::vector<std::string_view> lines;
+  if (!splitLines(page, lines)) return base::unexpected(std::string("page truncated mid-line"));
+  if (lines.empty() || lines.back() != "# EOF")
+    return base::unexpected(std::string("page truncated: no \"# EOF\" line"));
+
+  OpenMetricsPage out;
+  std::vector<std::string> metric_names;  // Dovecot's names, in page order
+  std::map<std::string, std::vector<OmSample>, std::less<>> samples;  // by sample name
+  OmSample sample;
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    if (line.empty()) continue;
+    if (line.starts_with("# TYPE dovecot_")) {
+      std::string_view rest = line.substr(std::string_view("# TYPE dovecot_").size());
+      size_t space = rest.find(' ');
+      if (space == std::string_view::npos) continue;
+      std::string_view name = rest.substr(0, space);
+      if (rest.substr(space + 1) == "counter" && !name.ends_with("_duration_seconds"))
+        metric_names.emplace_back(name);
+      continue;
+    }
+    if (line.front() == '#') continue;
+    if (!parseOmSample(line, sample))
+      return base::unexpected("line " + std::to_string(i + 1) + ": not a sample: " + quoted(line));
+    if (sample.name == "dovecot_build_info") {
+      for (const auto& [label, value] : sample.labels) {
+        if (label == "version") out.version = value;
+        if (label == "revision") out.revision = value;
+      }
+      continue;
+    }
+    samples[sample.name].push_back(sample);
+  }
+
+  auto find = [&](const std::string& name) -> const std::vector<OmSample>* {
+    auto it = samples.find(name);
+    return it == samples.end() ? nullptr : &it->second;
+  };
+  auto toUsecs = [](double seconds) {
+    return seconds > 0 ? static_cast<uint64_t>(seconds * 1e6 + 0.5) : uint64_t{0};
+  };
+  for (const auto& dovecot_name : metric_names) {
+    std::string base = "dovecot_" + dovecot_name;
+    const auto* counts = find(base + "_total");
+    const auto* durations = find(base + "_duration_seconds_total");
+    Metric metric;
+    metric.name = dovecot_name;
+    if (counts) {
+      for (const auto& s : *counts)
+        if (s.labels.size() > metric.labels.size()) {
+          metric.labels.clear();
+          for (const auto& [label, value] : s.labels) metric.labels.push_back(label);
+        }
+    }
+    uint64_t leaf_count = 0, leaf_usecs = 0;
+    for (size_t k = 0; counts && k < counts->size(); ++k) {
+      const OmSample& s = (*counts)[k];
+      bool leaf = true;
+      for (const auto& other : *counts) leaf = leaf && !extends(other, s);
+      if (!leaf) continue;
+      Sample out_sample;
+      for (const auto& label : metric.labels) {
+        std::string value;
+        for (const auto& [name, v] : s.labels)
+          if (name == label) value = v;
+        out_sample.values.push_back(std::move(value));
+      }
+      out_sample.count = static_cast<uint64_t>(s.value);
+      if (durations)
+        for (const auto& d : *durations)
+          if (d.labels == s.labels) out_sample.sum_usecs = toUsecs(d.value);
+      if (metric.labels.empty()) out_sample.values.clear();
+      leaf_count += out_sample.count;
+      leaf_usecs += out_sample.sum_usecs;
+      metric.samples.push_back(std::move(out_sample));
+    }
+    // A group_by block's root: what its leaves do not account for.
+    const auto* root_count = find(base + "_count");
+    const auto* root_sum = find(base + "_duration_seconds_sum");
+    if (root_count && !root_count->empty()) {
+      uint64_t total = static_cast<uint64_t>(root_count->front().value);
+      uint64_t total_usecs = root_sum && !root_sum->empty() ? toUsecs(root_sum->front().value) : 0;
+      if (metric.samples.empty()) {
+        // No leaf yet: the label names are unknown until an event has them.
+        if (total > 0) metric.samples.push_back(Sample{{}, total, total_usecs});
+      } else if (total > leaf_count) {
+        Sample rest;
+        rest.values.assign(metric.labels.size(), "");
+        rest.count = total - leaf_count;
+        rest.sum_usecs = total_usecs > leaf_usecs ? total_usecs - leaf_usecs : 0;
+        metric.samples.push_back(std::move(rest));
+      }
+    }
+    out.dump.metrics.push_back(std::move(metric));
+  }
+  return out;
 }
 
 std::string prometheusName(std::string_view dovecot_name) {

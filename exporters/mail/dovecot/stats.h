@@ -74,6 +74,22 @@ bool statsDumpComplete(std::string_view reply);
 // any character outside [a-zA-Z0-9_] replaced by '_'.
 std::string prometheusName(std::string_view dovecot_name);
 
+// Dovecot's own OpenMetrics listener (`service stats { inet_listener http }`,
+// GET /metrics). Each metric block is dovecot_<name>_total (events) and
+// dovecot_<name>_duration_seconds_total (their summed duration), group_by
+// fields as labels. A group_by block also lists every intermediate level
+// ({cmd_name="SELECT"} beside {cmd_name="SELECT",tagged_reply_state="OK"})
+// and its root as dovecot_<name>_count / dovecot_<name>_duration_seconds_sum.
+// The page becomes the same Dump as the stats-reader's: the leaves, padded
+// with "" where an event lacked a deeper field, plus the root's remainder.
+// The page must end with "# EOF" (a truncated page is an error).
+struct OpenMetricsPage {
+  Dump dump;
+  std::string version;  // dovecot_build_info's, when present
+  std::string revision;
+};
+base::Expected<OpenMetricsPage> parseOpenMetrics(std::string_view page);
+
 // Anvil: "<service>/<ip>/<user>\t<pid>\t<count>" lines, then an empty line.
 // Returns connections summed by service (imap, pop3, ...).
 base::Expected<std::map<std::string, uint64_t>> parseAnvilConnectDump(std::string_view reply);
