@@ -141,6 +141,8 @@ class MailServers:
             self.provided.add("postfix-queue")
         except (h.SkipTest, RuntimeError, OSError) as error:
             self.test.skip(f"no private Postfix ({error}): the queue panels may be empty")
+            if self.postfix:
+                self.postfix.stop()  # a master that started but did not come up
             self.postfix = None
         try:
             self.dovecot = dovecot_env.Dovecot(self.source_dir, self.temp_dir)
@@ -178,7 +180,7 @@ class MailServers:
         if self.imap:
             try:
                 self.imap.logout()
-            except OSError:
+            except Exception:  # imaplib's own errors and OSError alike
                 pass
         if self.dovecot:
             self.dovecot.stop()
