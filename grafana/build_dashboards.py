@@ -1204,7 +1204,144 @@ def logs():
     return d
 
 
-DASHBOARDS = (fleet, sla, node, containers, logs)
+# --------------------------------------------------------------------------
+# Mail
+
+
+YES_NO_RUNNING = [{"type": "value", "options": {
+    "0": {"text": "not running", "color": RED, "index": 0},
+    "1": {"text": "running", "color": GREEN, "index": 1}}}]
+
+
+def mail():
+    sel = JOB_INSTANCE
+    d = Dashboard(
+        "tern-mail", "Mail", "Mail", "mail.json",
+        "Mail hosts from tern-mail (postfix_exporter's Postfix names): Postfix's queue, "
+        "deliveries and rejects, Dovecot's sessions and logins, Mailcow's mailboxes and "
+        "containers.",
+        ["tern", "mail", "postfix", "dovecot", "mailcow"],
+        # postfix_up: tern-mail's postfix collector (on by default) and
+        # postfix_exporter both serve it, so the lists work with either.
+        [datasource_var()] + job_instance_vars("postfix_up"))
+
+    d.row("Overview")
+    d.stat("Postfix", "Whether tern-mail can read Postfix's queue (showq socket, or postqueue "
+           "-j) and its log: the lowest postfix_up of the selected servers (PostfixDown).",
+           "none", [prom(f'min(postfix_up{{{sel}}})')], w=4, mappings=UP_MAPPINGS,
+           steps=thresholds(1, GREEN, base=RED), color_mode="background")
+    d.stat("Dovecot", "Whether Dovecot's stats-reader socket answers: the lowest dovecot_up of "
+           "the selected servers (DovecotDown).", "none",
+           [prom(f'min(dovecot_up{{{sel}}})')], w=4, mappings=UP_MAPPINGS,
+           steps=thresholds(1, GREEN, base=RED), color_mode="background")
+    d.stat("Mailcow API", "Whether Mailcow's API answered at least one endpoint (mailcow_up; "
+           "the mailcow collector is off unless --collector.mailcow).", "none",
+           [prom(f'min(mailcow_up{{{sel}}})')], w=4, mappings=UP_MAPPINGS,
+           steps=thresholds(1, GREEN, base=RED), color_mode="background")
+    d.stat("Deferred messages", "Messages in Postfix's deferred queue now: mail Postfix could "
+           "not deliver and retries (MailQueueFull above 100).", "none",
+           [prom(f'sum(postfix_showq_queue_depth{{{sel},queue="deferred"}})')], w=4,
+           steps=thresholds(50, ORANGE, 100, RED), graph=True)
+    d.stat("IMAP/POP3 sessions", "Logged-in IMAP and POP3 sessions now, as Dovecot's anvil "
+           "counts them (dovecot_sessions).", "none",
+           [prom(f'sum(dovecot_sessions{{{sel},protocol=~"imap|pop3"}})')], w=4, graph=True)
+    d.stat("Mailcow containers down", "Mailcow containers its API reports as not running "
+           "(MailcowContainerDown).", "none",
+           [prom(f'count(mailcow_container_running{{{sel}}} == 0) or vector(0)')], w=4,
+           steps=thresholds(1, RED), color_mode="background")
+
+    d.row("Postfix queue and deliveries")
+    d.timeseries("Queue by state", "Messages in each of Postfix's queues (active, deferred, "
+                 "hold, incoming, maildrop), from the showq socket at every scrape.", "none",
+                 [prom(f'sum by (instance, queue) (postfix_showq_queue_depth{{{sel}}})',
+                       "{{instance}} {{queue}}")], w=12, min=0)
+    d.timeseries("Delivery status", "Deliveries per second by Postfix's smtp client, by "
+                 "result: sent, deferred (retried later), bounced (returned to the sender).",
+                 "ops",
+                 [prom(f'sum by (instance, status) (rate(postfix_smtp_messages_processed_total'
+                       f'{{{sel}}}[$__rate_interval]))', "{{instance}} {{status}}")],
+                 w=12, min=0, stack=True)
+    d.timeseries("Deferrals and bounces by DSN", "Deferred and bounced deliveries per second "
+                 "by enhanced status code (4.x.x temporary, 5.x.x permanent).", "ops",
+                 [prom(f'sum by (instance, status, dsn) (rate(postfix_smtp_status_by_dsn_total'
+                       f'{{{sel}}}[$__rate_interval]))', "{{instance}} {{status}} {{dsn}}")],
+                 w=12, min=0)
+    d.timeseries("Incoming connections", "SMTP connections per second to Postfix's smtpd, and "
+                 "messages it accepted into the queue.", "ops",
+                 [prom(f'sum by (instance) (rate(postfix_smtpd_connects_total{{{sel}}}'
+                       '[$__rate_interval]))', "{{instance}} connections"),
+                  prom(f'sum by (instance) (rate(postfix_smtpd_messages_processed_total{{{sel}}}'
+                       '[$__rate_interval]))', "{{instance}} accepted")], w=12, min=0)
+
+    d.row("Rejects and logins")
+    d.timeseries("Rejects by reason", "smtpd rejects per second by class: rbl (blocklists), "
+                 "unknown_user, relay_denied, greylisted, policy (policy services), other.",
+                 "ops",
+                 [prom(f'sum by (instance, reason) (rate(postfix_smtpd_rejects_by_reason_total'
+                       f'{{{sel}}}[$__rate_interval]))', "{{instance}} {{reason}}")],
+                 w=8, min=0, stack=True)
+    d.timeseries("Rejected per connection", "Recipients rejected at RCPT TO (NOQUEUE reject) "
+                 "per incoming connection: what HighRejectRate compares with 50 % (over 10 "
+                 "minutes there). Several recipients of one connection can be rejected.",
+                 "percentunit",
+                 [prom(f'sum by (instance) (rate(postfix_smtpd_messages_rejected_total{{{sel}}}'
+                       '[$__rate_interval])) / sum by (instance) '
+                       f'(rate(postfix_smtpd_connects_total{{{sel}}}[$__rate_interval]))',
+                       "{{instance}}")], w=8, min=0)
+    d.timeseries("Authentication failures", "Failed logins per second: SMTP AUTH as Postfix "
+                 "logs it (SASLAuthFailuresHigh), and every login Dovecot refused: IMAP, POP3, "
+                 "and in Mailcow SMTP AUTH too (IMAPLoginErrorsHigh).", "ops",
+                 [prom(f'sum by (instance) (rate(postfix_smtpd_sasl_authentication_failures_total'
+                       f'{{{sel}}}[$__rate_interval]))', "{{instance}} SMTP AUTH (Postfix)"),
+                  prom(f'sum by (instance) (rate(dovecot_auth_failures_total{{{sel}}}'
+                       '[$__rate_interval]))', "{{instance}} Dovecot")], w=8, min=0)
+
+    d.row("Dovecot")
+    d.timeseries("Sessions by protocol", "Logged-in sessions per protocol (imap, pop3, lmtp, "
+                 "submission), as Dovecot's anvil counts them (doveadm who).", "none",
+                 [prom(f'sum by (instance, protocol) (dovecot_sessions{{{sel}}})',
+                       "{{instance}} {{protocol}}")], w=8, min=0)
+    d.timeseries("Dovecot logins", "Successful and failed Dovecot authentications per second. "
+                 "Successes dropping to zero while failures rise: a broken password backend.",
+                 "ops",
+                 [prom(f'sum by (instance) (rate(dovecot_auth_success_total{{{sel}}}'
+                       '[$__rate_interval]))', "{{instance}} success"),
+                  prom(f'sum by (instance) (rate(dovecot_auth_failures_total{{{sel}}}'
+                       '[$__rate_interval]))', "{{instance}} failure")], w=8, min=0)
+    d.timeseries("IMAP commands", "IMAP commands per second by command and tagged reply "
+                 "(OK, NO, BAD), from the sample metric imap_command.", "ops",
+                 [prom(f'sum by (instance, cmd_name, tagged_reply_state) '
+                       f'(rate(dovecot_imap_command_total{{{sel}}}[$__rate_interval]))',
+                       "{{instance}} {{cmd_name}} {{tagged_reply_state}}")], w=8, min=0)
+
+    d.row("Mailcow")
+    d.bargauge("Fullest mailboxes (top 10)", "The ten mailboxes using the largest share of "
+               "their quota (MailboxQuotaNearlyFull above 90 %). Needs tern-mail's "
+               "--mailcow.mailboxes; mailboxes without a quota are left out.", "percentunit",
+               [prom(f'topk(10, max by (instance, mailbox) (mailcow_mailbox_quota_used{{{sel}}}'
+                     f' / (mailcow_mailbox_quota_allowed{{{sel}}} > 0)))',
+                     "{{mailbox}} ({{instance}})", instant=True)], h=10)
+    d.table("Mailcow containers", "Mailcow's containers (names ending in -mailcow) as its API "
+            "reports them: image, running or not, and time since they started.", "none",
+            [prom(f'max by (instance, container, image) (mailcow_container_running{{{sel}}})',
+                  instant=True, table=True),
+             prom(f'max by (instance, container, image) '
+                  f'(time() - mailcow_container_start{{{sel}}})', instant=True, table=True)],
+            w=12, h=10,
+            columns={
+                "container": ("Container", "none", None),
+                "image": ("Image", "none", None),
+                "Value #A": ("State", "none", {"mappings": YES_NO_RUNNING}),
+                "Value #B": ("Up for", "s", None),
+            })
+    d.timeseries("Mailcow API endpoints", "Whether each Mailcow API endpoint answered at the "
+                 "last scrape (1) or failed: 401, 5xx, a timeout, bad JSON (0).", "none",
+                 [prom(f'min by (instance, endpoint) (mailcow_api_success{{{sel}}})',
+                       "{{instance}} {{endpoint}}")], w=24, h=6, min=0, max=1)
+    return d
+
+
+DASHBOARDS = (fleet, sla, node, containers, logs, mail)
 
 
 def build():

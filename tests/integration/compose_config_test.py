@@ -4,6 +4,7 @@
 what they say, run with stand-ins for the programs they start.
 
     compose_config_test.py --source-dir . [--shipper-binary build/exporters/shipper/tern-shipper]
+        [--mail-binary build/exporters/mail/tern-mail]
 
 1. `docker-compose --env-file <tmp .env from .env.example> -f ... config` for
    central, edge, edge+edge-agent, edge+mail, edge+haproxy, in a clean
@@ -16,8 +17,11 @@ what they say, run with stand-ins for the programs they start.
    edge with the host at /host, the Docker socket, the Docker root and
    /var/log read-only, tern-node unprivileged, the root services with every
    capability dropped but DAC_READ_SEARCH; overlays replacing the shipper's
-   template; required values (GRAFANA_ADMIN_PASSWORD, SERVER_NAME, LOKI_URL)
-   refused when empty.
+   template; required values (GRAFANA_ADMIN_PASSWORD, SERVER_NAME, LOKI_URL,
+   MAILCOW_URL) refused when empty. The mail overlay's tern-mail: hardened
+   like the edge services, Postfix's public/ folder (not the queue), Docker's
+   logs and Dovecot's run directory read-only, the API key as a compose
+   secret file, every flag one tern-mail (when given) knows.
 3. Secrets: random values in the test's .env end up only in the environment
    of the service that needs them, never in a command, entrypoint or label;
    every secret in the compose files is a ${VAR} reference; .env.example holds
@@ -342,6 +346,57 @@ def check_overlay(test, config, name, compose_dir):
     want = os.path.join(compose_dir, name, "shipper.yaml")
     test.check(len(template) == 1 and template[0][1] == want,
                f"edge+{name}: the shipper template is {template}, not {want}")
+
+
+def check_mail(test, config, source_dir, mail_binary):
+    service = config.get("services", {}).get("tern-mail")
+    if not test.check(service is not None, "edge+mail: no tern-mail service"):
+        return
+    test.check(service.get("image") == "tern:local", f"edge+mail tern-mail: image {service.get('image')!r}")
+    build = service.get("build") or {}
+    context = build.get("context") if isinstance(build, dict) else build
+    test.check(context and os.path.realpath(context) == os.path.realpath(source_dir),
+               f"edge+mail tern-mail: not built from the repository's Dockerfile ({build})")
+    test.check(service.get("restart") == "unless-stopped", "edge+mail tern-mail: restart policy")
+    test.check(service.get("cap_drop") == ["ALL"] and service.get("cap_add") == ["DAC_READ_SEARCH"],
+               f"edge+mail tern-mail: capabilities {service.get('cap_drop')} / {service.get('cap_add')}, "
+               "expected ALL dropped but DAC_READ_SEARCH")
+    test.check(service.get("read_only") is True, "edge+mail tern-mail: root file system writable")
+    test.check(any("no-new-privileges" in str(o) for o in service.get("security_opt", [])),
+               "edge+mail tern-mail: no-new-privileges missing")
+    for kind, source, target, read_only in mounts(service):
+        test.check(kind != "bind" or read_only, f"edge+mail tern-mail: {source} mounted writable at {target}")
+    for target, source_end in (("/var/run/docker.sock", "/var/run/docker.sock"),
+                               ("/var/lib/docker/containers", "/containers"),
+                               ("/var/spool/postfix/public", "/_data/public"),
+                               ("/var/run/dovecot", "/run/mailcow-dovecot")):
+        found = mount_at(service, target)
+        test.check(found and found[1].endswith(source_end) and found[3],
+                   f"edge+mail tern-mail: ...{source_end} not mounted read-only at {target} ({found})")
+    test.check(not any(m[2] == "/var/spool/postfix" for m in mounts(service)),
+               "edge+mail tern-mail: the whole Postfix spool (queued mail) is mounted; only public/ is needed")
+    flags = command_list(service)
+    for flag in ("--docker.enable", "--collector.mailcow", "--mailcow.api-key-file=/run/secrets/mailcow_api_key",
+                 "--web.listen-address=:9154"):
+        test.check(flag in flags, f"edge+mail tern-mail: {flag} missing ({flags})")
+    test.check(any(f.startswith("--mailcow.url=https://") for f in flags), "edge+mail tern-mail: --mailcow.url")
+    test.check(not (service.get("environment") or {}), "edge+mail tern-mail: the API key comes from a file, "
+               f"not the environment ({service.get('environment')})")
+    secrets_used = [s.get("source") if isinstance(s, dict) else s for s in service.get("secrets", [])]
+    declared = (config.get("secrets") or {}).get("mailcow_api_key") or {}
+    test.check(secrets_used == ["mailcow_api_key"] and str(declared.get("file", "")).endswith("mailcow-api-key"),
+               f"edge+mail tern-mail: secrets {secrets_used}, declared {declared}")
+    test.check(("0.0.0.0", "9154", "9154") in port_bindings(service),
+               f"edge+mail tern-mail: port 9154 not published on EDGE_BIND ({port_bindings(service)})")
+    if not mail_binary:
+        test.skip("no --mail-binary: tern-mail's flags in mail.yml were not checked against its --help")
+        return
+    completed = subprocess.run([mail_binary, "--help"], capture_output=True, text=True, timeout=30)
+    known = set(re.findall(r"--(?:\[no-\])?([a-z][a-z0-9._-]*)", completed.stdout + completed.stderr))
+    for flag in flags[1:]:
+        name = flag[2:].split("=", 1)[0]
+        test.check(name in known or (name.startswith("no-") and name[3:] in known),
+                   f"edge+mail tern-mail: {flag} is not a flag of tern-mail --help")
 
 
 def check_secrets_placement(test, resolved, secret_values):
@@ -721,13 +776,16 @@ def body(test, args):
     for name in ("mail", "haproxy"):
         if f"edge+{name}" in resolved:
             check_overlay(test, resolved[f"edge+{name}"], name, compose_dir)
+    if "edge+mail" in resolved:
+        check_mail(test, resolved["edge+mail"], source_dir, args.mail_binary)
     check_secrets_placement(test, resolved, secret_values)
     check_raw_files(test, compose_dir)
     check_gitignore(test, source_dir)
 
     # Required values refused when empty, with a message naming them.
     for key, files in (("GRAFANA_ADMIN_PASSWORD", COMBINATIONS["central"]), ("SERVER_NAME", COMBINATIONS["edge"]),
-                       ("LOKI_URL", COMBINATIONS["edge"]), ("REMOTE_WRITE_URL", COMBINATIONS["edge+agent"])):
+                       ("LOKI_URL", COMBINATIONS["edge"]), ("REMOTE_WRITE_URL", COMBINATIONS["edge+agent"]),
+                       ("MAILCOW_URL", COMBINATIONS["edge+mail"])):
         empty = os.path.join(tmp, f"empty-{key}.env")
         write_env_file(empty, {**example, **secret_values, key: ""})
         code, _, err = compose.config(files, empty)
@@ -754,6 +812,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source-dir", required=True, help="repository root")
     parser.add_argument("--shipper-binary", help="tern-shipper, to load the shipper templates")
+    parser.add_argument("--mail-binary", help="tern-mail, to check mail.yml's flags against its --help")
     parser.add_argument("--timeout", type=float, default=110, help="seconds for the whole test")
     args = parser.parse_args()
     return harness.run_test("compose_config_test", lambda test: body(test, args), timeout=args.timeout)

@@ -3,7 +3,8 @@
 
     docker_build_test.py --source-dir . --node-binary build/exporters/node/tern-node \\
         --container-binary build/exporters/container/tern-container \\
-        --shipper-binary build/exporters/shipper/tern-shipper
+        --shipper-binary build/exporters/shipper/tern-shipper \\
+        --mail-binary build/exporters/mail/tern-mail
 
 What the engine allows here, and so what this test does: no registry is
 reachable, so neither debian:bookworm nor debian:bookworm-slim can be pulled,
@@ -12,18 +13,18 @@ RUN step is out too (the full build also compiles for minutes: longer than
 CI's budget). The test therefore builds the Dockerfile's runtime stage with
 BuildKit (which skips the stages the target does not need) from
 
-  BINARIES          an image made by `docker import` of this build's three
+  BINARIES          an image made by `docker import` of this build's four
                     binaries (stripped copies) at /usr/local/bin,
   RUNTIME_IMAGE     an image made by `docker import` of a root file system
                     holding busybox and, copied from this Debian bookworm host,
-                    exactly the shared libraries tern-shipper loads (ldd) and
+                    exactly the shared libraries tern-shipper and tern-mail load (ldd) and
                     the CA bundle,
   RUNTIME_PACKAGES  empty (that base has the libraries already);
 
-and checks the image: user 65532:65532, no entrypoint, ports 9100 9338 9080,
+and checks the image: user 65532:65532, no entrypoint, ports 9100 9338 9080 9154,
 the OCI labels; each binary's --version inside it; tern-node serving /metrics
 on 127.0.0.1 (host network) with its process running as uid 65532. Separately,
-without Docker: every library tern-shipper loads belongs to a package that
+without Docker: every library tern-shipper and tern-mail load belongs to a package that
 the Dockerfile's RUNTIME_PACKAGES default (or an Essential package of
 debian:bookworm-slim) brings in, by dpkg -S and apt-cache depends on this
 host.
@@ -59,7 +60,9 @@ import harness  # noqa: E402
 
 PREFIX = "tern-dbt-"
 PID_LABEL = "org.tern.test.docker-build-pid"
-BINARIES = ("tern-node", "tern-container", "tern-shipper")
+BINARIES = ("tern-node", "tern-container", "tern-shipper", "tern-mail")
+# The dynamically linked ones (libcurl): their libraries make the runtime base.
+DYNAMIC = ("tern-shipper", "tern-mail")
 
 
 def docker(*args, timeout=120, check=True, env=None, input_bytes=None):
@@ -113,8 +116,8 @@ def add_file(tar, source, arcname):
     tar.addfile(info, io.BytesIO(data))
 
 
-def runtime_base_tar(shipper):
-    """busybox + tern-shipper's libraries + the CA bundle + root's passwd."""
+def runtime_base_tar(dynamic):
+    """busybox + the libraries of the dynamic binaries + the CA bundle + root's passwd."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for directory, mode in (("bin", 0o755), ("etc", 0o755), ("tmp", 0o1777), ("usr", 0o755),
@@ -128,7 +131,7 @@ def runtime_base_tar(shipper):
             info = tarfile.TarInfo(f"bin/{applet}")
             info.type, info.linkname, info.mode = tarfile.SYMTYPE, "busybox", 0o777
             tar.addfile(info)
-        for path in ldd_paths(shipper):
+        for path in sorted({p for binary in dynamic for p in ldd_paths(binary)}):
             add_file(tar, path, path.lstrip("/"))
             # The loader is found at the path the binary names (lib64/...),
             # libraries under the directory ldd printed.
@@ -144,7 +147,7 @@ def runtime_base_tar(shipper):
 
 
 def binaries_tar(binaries, tmp):
-    """The three binaries at usr/local/bin, stripped when strip is here."""
+    """The binaries at usr/local/bin, stripped when strip is here."""
     buf = io.BytesIO()
     strip = shutil.which("strip")
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -196,7 +199,7 @@ def dependency_closure(packages):
             if line and not line.startswith(" ") and not line.startswith("<")}
 
 
-def check_runtime_packages(test, source_dir, shipper):
+def check_runtime_packages(test, source_dir, name, shipper):
     if not (shutil.which("dpkg") and shutil.which("apt-cache") and shutil.which("ldd")):
         test.skip("dpkg, apt-cache or ldd missing: RUNTIME_PACKAGES not checked against tern-shipper's libraries")
         return
@@ -212,9 +215,9 @@ def check_runtime_packages(test, source_dir, shipper):
         return
     for path in ldd_paths(shipper):
         package = package_of(path)
-        if not test.check(package is not None, f"{path} (loaded by tern-shipper) belongs to no Debian package"):
+        if not test.check(package is not None, f"{path} (loaded by {name}) belongs to no Debian package"):
             continue
-        test.check(package in closure, f"tern-shipper loads {path} from {package}, which neither RUNTIME_PACKAGES "
+        test.check(package in closure, f"{name} loads {path} from {package}, which neither RUNTIME_PACKAGES "
                    f"({' '.join(runtime)}) nor an Essential package brings into the runtime image")
 
 
@@ -227,7 +230,7 @@ def check_image(test, image):
     test.check(config.get("User") == "65532:65532", f"image user is {config.get('User')!r}, not 65532:65532")
     test.check(not config.get("Entrypoint"), f"image has an entrypoint: {config.get('Entrypoint')}")
     ports = set((config.get("ExposedPorts") or {}).keys())
-    test.check(ports == {"9100/tcp", "9338/tcp", "9080/tcp"}, f"image exposes {sorted(ports)}")
+    test.check(ports == {"9100/tcp", "9338/tcp", "9080/tcp", "9154/tcp"}, f"image exposes {sorted(ports)}")
     labels = config.get("Labels") or {}
     for key in ("org.opencontainers.image.title", "org.opencontainers.image.description",
                 "org.opencontainers.image.version", "org.opencontainers.image.revision"):
@@ -288,8 +291,10 @@ def full_build(test, source_dir, run_id, timeout):
     try:
         check_image(test, image)
         run_versions(test, image, run_id + "f")
-        code, out, _ = docker("run", "--rm", image, "sh", "-c", "ldd /usr/local/bin/tern-shipper", check=False)
-        test.check(code == 0 and "not found" not in out, f"tern-shipper's libraries in the full image:\n{out}")
+        code, out, _ = docker("run", "--rm", image, "sh", "-c", "ldd /usr/local/bin/tern-shipper /usr/local/bin/tern-mail",
+                              check=False)
+        test.check(code == 0 and "not found" not in out,
+                   f"tern-shipper's and tern-mail's libraries in the full image:\n{out}")
     finally:
         docker("rmi", "-f", image, check=False)
 
@@ -297,12 +302,13 @@ def full_build(test, source_dir, run_id, timeout):
 def body(test, args):
     source_dir = os.path.realpath(args.source_dir)
     binaries = {"tern-node": args.node_binary, "tern-container": args.container_binary,
-                "tern-shipper": args.shipper_binary}
+                "tern-shipper": args.shipper_binary, "tern-mail": args.mail_binary}
     for name, path in binaries.items():
         if not (path and os.access(path, os.X_OK)):
             raise harness.SkipTest(f"{name} binary not given or not executable: {path}")
 
-    check_runtime_packages(test, source_dir, binaries["tern-shipper"])
+    for name in DYNAMIC:
+        check_runtime_packages(test, source_dir, name, binaries[name])
 
     try:
         docker_env.require()
@@ -318,7 +324,7 @@ def body(test, args):
     tmp = tempfile.mkdtemp(prefix="tern-dbt-")
     try:
         started = time.monotonic()
-        docker("import", "--change", label, "-", base, input_bytes=runtime_base_tar(binaries["tern-shipper"]))
+        docker("import", "--change", label, "-", base, input_bytes=runtime_base_tar([binaries[n] for n in DYNAMIC]))
         docker("import", "--change", label, "-", prebuilt, input_bytes=binaries_tar(binaries, tmp))
         test.log(f"imported the runtime base and the binaries in {time.monotonic() - started:.1f} s")
 
@@ -355,6 +361,7 @@ def main():
     parser.add_argument("--node-binary", required=True)
     parser.add_argument("--container-binary", required=True)
     parser.add_argument("--shipper-binary", required=True)
+    parser.add_argument("--mail-binary", required=True)
     parser.add_argument("--timeout", type=float, default=170, help="seconds for the whole test")
     parser.add_argument("--full-build-timeout", type=float, default=1800,
                         help="seconds for the opt-in complete build (TERN_DOCKER_FULL_BUILD=1)")

@@ -459,6 +459,22 @@ LEGITIMATELY_EMPTY = [
           "container_state has a series per container; none without containers"),
     Empty("tern-logs", "Push retries and latency", "B", "loki-push",
           "promtail_request_duration_seconds is observed once a push got an answer from Loki"),
+    Empty("tern-mail", "Deferred messages", "A", "postfix-queue",
+          "the queue families exist only while Postfix's showq socket (or postqueue -j) answers"),
+    Empty("tern-mail", "Queue by state", "A", "postfix-queue",
+          "the queue families exist only while Postfix's showq socket (or postqueue -j) answers"),
+    Empty("tern-mail", "IMAP/POP3 sessions", "A", "dovecot",
+          "dovecot_sessions exists only while Dovecot's anvil socket answers"),
+    Empty("tern-mail", "Sessions by protocol", "A", "dovecot",
+          "dovecot_sessions exists only while Dovecot's anvil socket answers"),
+    Empty("tern-mail", "Authentication failures", "B", "dovecot",
+          "dovecot_auth_failures_total exists only while Dovecot's stats socket answers"),
+    Empty("tern-mail", "Dovecot logins", "A", "dovecot",
+          "Dovecot's counters exist only while its stats socket answers"),
+    Empty("tern-mail", "Dovecot logins", "B", "dovecot",
+          "Dovecot's counters exist only while its stats socket answers"),
+    Empty("tern-mail", "IMAP commands", "A", "dovecot",
+          "dovecot_imap_command_total has a series per command once Dovecot ran one"),
 ]
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grafana_dashboards as gd  # noqa: E402
 import harness as h  # noqa: E402
 
-EXPECTED_UIDS = {"tern-fleet", "tern-node", "tern-containers", "tern-sla", "tern-logs"}
+EXPECTED_UIDS = {"tern-fleet", "tern-node", "tern-containers", "tern-sla", "tern-logs", "tern-mail"}
 MIN_SCHEMA_VERSION = 38  # Grafana 10.0
 
 # The datasources every dashboard may refer to: uid -> (type, url).
@@ -75,6 +75,38 @@ def read(path):
 _ROW = re.compile(r"^\|\s*`([a-zA-Z_:][\w:]*)`\s*\|\s*(\w+)\s*\|")
 _PROSE = re.compile(r"`([a-zA-Z_:][\w:]*)(?:\{[^}`]*\})?`")
 _FAMILY_PREFIXES = ("node_", "container_", "promtail_", "tern_shipper_", "logentry_")
+# tern-mail's collector pages (docs/exporters/mail/*.md) have hand-written
+# tables (`| `name` | type | ...`, or Mailcow's `| `name`, `_suffix` | labels |`
+# of gauges) and name the log counters in prose; they are read whole.
+_MAIL_DOCS = os.path.join("docs", "exporters", "mail")
+_MAIL_PREFIXES = ("postfix_", "dovecot_", "mailcow_", "mail_exporter_", "opendkim_")
+
+
+def _mail_documented(source_dir):
+    """{family: type} from docs/exporters/mail/*.md."""
+    metrics = {}
+    folder = os.path.join(source_dir, _MAIL_DOCS)
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if not name.endswith(".md"):
+            continue
+        text = read(os.path.join(folder, name))
+        for line in text.splitlines():
+            match = _ROW.match(line)
+            if match:
+                metrics[match.group(1)] = match.group(2)
+                continue
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 2 and cells[0].startswith("`mailcow_"):
+                names = re.findall(r"`([a-zA-Z_][\w]*)`", cells[0])
+                prefix = "_".join(names[0].split("_")[:2])
+                for family in names:
+                    metrics.setdefault(prefix + family if family.startswith("_") else family,
+                                       "gauge")
+        for match in _PROSE.finditer(text):
+            family = match.group(1)
+            if family.startswith(_MAIL_PREFIXES) and family not in metrics:
+                metrics[family] = "counter" if family.endswith("_total") else "untyped"
+    return metrics
 
 
 def documented_metrics(source_dir):
@@ -101,6 +133,8 @@ def documented_metrics(source_dir):
                 family = match.group(1)
                 if family.startswith(_FAMILY_PREFIXES) and family not in metrics:
                     metrics[family] = "counter" if family.endswith("_total") else "untyped"
+    for family, kind in _mail_documented(source_dir).items():
+        metrics.setdefault(family, kind)
     samples = {}
     for family, kind in metrics.items():
         samples[family] = kind

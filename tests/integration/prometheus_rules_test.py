@@ -36,7 +36,7 @@ import harness  # noqa: E402
 
 import yaml  # noqa: E402  python3-yaml
 
-# The alerts issue 5 asks for, by area (the file prometheus/rules/<area>.yml).
+# The alerts issues 5 and 6 ask for, by area (the file prometheus/rules/<area>.yml).
 EXPECTED_ALERTS = {
     "availability": ["ServerDown", "ServerUnreachable", "ExporterDown"],
     "cpu": ["HighCPUUsage", "CriticalCPUUsage", "HighIOWait"],
@@ -52,11 +52,15 @@ EXPECTED_ALERTS = {
               "AlertmanagerNotificationsFailing"],
     "logs": ["LogShipperDown", "LogShipperDroppingLines", "LogShipperLagging",
              "LokiRequestErrors"],
+    # issue 6
+    "mail": ["MailQueueFull", "MailQueueGrowing", "PostfixDown", "DovecotDown", "HighRejectRate",
+             "SASLAuthFailuresHigh", "IMAPLoginErrorsHigh", "MailboxQuotaNearlyFull",
+             "MailcowContainerDown"],
     "watchdog": ["Watchdog"],
 }
 SEVERITIES = {"emergency", "critical", "warning", "info"}
 CATEGORIES = {"availability", "cpu", "memory", "disk", "network", "system", "container",
-              "stack", "logs", "security", "database", "mlops"}
+              "stack", "logs", "mail", "security", "database", "mlops"}
 # Always fires: no input can make it quiet, so it has no "must not fire" case.
 ALWAYS_FIRING = {"Watchdog"}
 RUNBOOK_PARTS = ["**Means.**", "**Check.**", "**Common causes.**", "**Do.**"]
@@ -79,7 +83,13 @@ SELF_METRICS = {
     # Loki (the _count series of its request histogram)
     "loki_request_duration_seconds_count": {"method", "route", "status_code", "ws"},
 }
-DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md"]
+DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md",
+             "docs/exporters/mail.md"]
+# tern-mail's collector pages: hand-written tables and prose, no generated
+# section (read whole).
+MAIL_DOC_DIR = "docs/exporters/mail"
+PROSE_PREFIXES = ("node_", "container_", "promtail_", "tern_shipper_", "logentry_", "postfix_",
+                  "dovecot_", "mailcow_", "mail_exporter_", "opendkim_")
 # Numbers a template's expression may hold itself: none is a threshold.
 ALLOWED_LITERALS = {"0", "1", "100"}
 PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
@@ -103,23 +113,27 @@ def documented_metrics(source_dir):
     metrics = {}
     row = re.compile(r"^\|\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\s*\|\s*(\w+)\s*\|\s*([^|]*)\|")
     prose = re.compile(r"`([a-z_][a-z0-9_]*)(?:\{([a-z_, ]*)\})?`")
-    for page in DOC_PAGES:
+    mail_dir = os.path.join(source_dir, MAIL_DOC_DIR)
+    mail_pages = sorted(os.path.join(MAIL_DOC_DIR, n) for n in os.listdir(mail_dir)
+                        if n.endswith(".md")) if os.path.isdir(mail_dir) else []
+    for page in DOC_PAGES + mail_pages:
         with open(os.path.join(source_dir, page), encoding="utf-8") as f:
             text = f.read()
         begin = text.find("<!-- BEGIN GENERATED METRICS -->")
         end = text.find("<!-- END GENERATED METRICS -->")
-        for line in text[begin:end].splitlines():
-            m = row.match(line)
-            if not m:
-                continue
-            name, kind = m.group(1), m.group(2)
-            labels = set(re.findall(r"`([a-zA-Z_][a-zA-Z0-9_]*)`", m.group(3)))
-            metrics[name] = labels
-            if kind in ("histogram", "summary"):
-                metrics[name + "_count"] = labels
-                metrics[name + "_sum"] = labels
-                if kind == "histogram":
-                    metrics[name + "_bucket"] = labels | {"le"}
+        if begin < 0 or end < begin:
+            begin = end = 0  # no generated table: every table row and all prose
+            table = text
+        else:
+            table = text[begin:end]
+        for line in table.splitlines():
+            for name, kind, labels in metric_rows(line, row):
+                metrics[name] = labels
+                if kind in ("histogram", "summary"):
+                    metrics[name + "_count"] = labels
+                    metrics[name + "_sum"] = labels
+                    if kind == "histogram":
+                        metrics[name + "_bucket"] = labels | {"le"}
         # Families the pages describe in prose (they appear only once
         # something happened, so the generated table lacks them).
         # A name may be written with its labels in one place and without
@@ -127,8 +141,7 @@ def documented_metrics(source_dir):
         in_prose = {}
         for m in prose.finditer(text[:begin] + text[end:]):
             name = m.group(1)
-            if not name.startswith(("node_", "container_", "promtail_", "tern_shipper_",
-                                    "logentry_")) or name in metrics:
+            if not name.startswith(PROSE_PREFIXES) or name in metrics:
                 continue
             labels = in_prose.setdefault(name, None)
             if m.group(2) is not None:
@@ -137,6 +150,24 @@ def documented_metrics(source_dir):
         for name, labels in in_prose.items():
             metrics.setdefault(name, labels)
     return metrics
+
+
+def metric_rows(line, row):
+    """(name, type, labels) of one table row: `| `name` | type | labels |`,
+    or the Mailcow page's `| `name`, `_suffix`, ... | labels | endpoint |`
+    (no type column; `_suffix` continues the first name's
+    mailcow_<object>_ prefix)."""
+    m = row.match(line)
+    if m:
+        return [(m.group(1), m.group(2),
+                 set(re.findall(r"`([a-zA-Z_][a-zA-Z0-9_]*)`", m.group(3))))]
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) < 2 or not cells[0].startswith("`mailcow_"):
+        return []
+    names = re.findall(r"`([a-zA-Z_][a-zA-Z0-9_]*)`", cells[0])
+    prefix = "_".join(names[0].split("_")[:2]) if names else ""
+    labels = set(re.findall(r"`([a-zA-Z_][a-zA-Z0-9_]*)`", cells[1]))
+    return [(prefix + n if n.startswith("_") else n, "gauge", labels) for n in names]
 
 
 MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')

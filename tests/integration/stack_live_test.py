@@ -6,8 +6,15 @@ Starts, on 127.0.0.1 and in a temporary directory: Debian's Prometheus and
 Alertmanager with the repository's own configuration (prometheus/render_local.py
 and alertmanager/render_local.py point the targets at this test's processes and
 every receiver at a webhook in this test), tern-node, tern-container (against
-the Docker engine of the `docker` fixture, with a few containers of its own)
-and tern-shipper. Then asserts:
+the Docker engine of the `docker` fixture, with a few containers of its own),
+tern-shipper and tern-mail. tern-mail reads a Postfix log this test writes
+(deliveries, rejects of each class, a SASL failure), Mailcow's API from
+fake_mailcow.py (the mailcow fixtures, mailboxes on), and, when this machine
+can run them (root, Debian's postfix and dovecot-imapd), the showq socket of a
+private Postfix (postfix_env.py) and the sockets of a private Dovecot
+(dovecot_env.py) with an IMAP session open; otherwise those collectors point
+at nothing (postfix_up/dovecot_up 0) and the panels that need them may be
+empty. Then asserts:
   - every target is up, with instance = the server name and a server_role;
   - every rule group evaluates without error on real data;
   - every PromQL query of every bundled dashboard (panels and variables),
@@ -38,7 +45,10 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import alertmanager_common  # noqa: E402
 import docker_env  # noqa: E402
+import dovecot_env  # noqa: E402
 import fake_loki  # noqa: E402
+import fake_mailcow  # noqa: E402
+import postfix_env  # noqa: E402
 import grafana_dashboards  # noqa: E402
 import harness as h  # noqa: E402
 
@@ -54,7 +64,38 @@ FORCED_ALERT = "TernLiveTestForced"
 PROVIDED = {"containers", "cpu-limit", "memory-limit", "loki-push"}
 # The job each single-exporter dashboard is viewed with; the fleet and SLA
 # dashboards mix jobs and keep their default (all).
-DASHBOARD_JOB = {"tern-node": "node", "tern-containers": "container", "tern-logs": "shipper"}
+DASHBOARD_JOB = {"tern-node": "node", "tern-containers": "container", "tern-logs": "shipper",
+                 "tern-mail": "mail"}
+MAILCOW_KEY = "stack-test-mailcow-key"
+# What tern-mail's log holds once the dashboards are checked: lines of a
+# Mailcow Postfix (documentation addresses), appended after tern-mail started
+# (it reads a log from its end, like postfix_exporter).
+P = "Nov 21 10:00:00 mail-01 postfix/"
+POSTFIX_LINES = [
+    P + "smtpd[1001]: connect from unknown[192.0.2.10]",
+    P + "smtpd[1001]: NOQUEUE: reject: RCPT from unknown[192.0.2.10]: 554 5.7.1 Service unavailable; "
+    "Client host [192.0.2.10] blocked using zen.spamhaus.org; from=<a@example.net> to=<b@example.org> "
+    "proto=ESMTP helo=<x>",
+    P + "smtpd[1001]: NOQUEUE: reject: RCPT from unknown[192.0.2.10]: 550 5.1.1 <nobody@example.org>: "
+    "Recipient address rejected: User unknown in virtual mailbox table; from=<a@example.net> "
+    "to=<nobody@example.org> proto=ESMTP helo=<x>",
+    P + "smtpd[1001]: warning: unknown[192.0.2.10]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+    P + "smtpd[1001]: disconnect from unknown[192.0.2.10] ehlo=1 mail=1 rcpt=0/2 quit=1 commands=3/5",
+    P + "smtpd[1002]: connect from mail.example.net[198.51.100.7]",
+    P + "smtpd[1002]: 4B7C61A2B3: client=mail.example.net[198.51.100.7], sasl_method=PLAIN, "
+    "sasl_username=alice@example.org",
+    P + "qmgr[900]: 4B7C61A2B3: from=<alice@example.org>, size=1234, nrcpt=3 (queue active)",
+    P + "smtp[1003]: 4B7C61A2B3: to=<bob@example.com>, relay=mx.example.com[203.0.113.5]:25, delay=1.2, "
+    "delays=0.1/0.01/0.5/0.59, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+    P + "smtp[1003]: 4B7C61A2B3: to=<carol@example.com>, relay=none, delay=30, delays=0.02/0/30/0, "
+    "dsn=4.4.1, status=deferred (connect to mx.example.com[203.0.113.5]:25: Connection timed out)",
+    P + "smtp[1003]: 4B7C61A2B3: to=<nobody@example.com>, relay=mx.example.com[203.0.113.5]:25, "
+    "delay=0.9, delays=0.1/0/0.3/0.5, dsn=5.1.1, status=bounced (host mx.example.com[203.0.113.5] "
+    "said: 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown (in reply to "
+    "RCPT TO command))",
+    P + "smtpd[1002]: disconnect from mail.example.net[198.51.100.7] ehlo=1 auth=1 mail=1 rcpt=3 "
+    "data=1 quit=1 commands=8",
+]
 
 
 # --------------------------------------------------------------------------
@@ -75,6 +116,79 @@ class StackContainers(docker_env.TestContainers):
         self._run("worker", {**labels, "com.docker.compose.service": "worker"},
                   ["--memory", "32m", "--cpus", "0.5"], ["sleep", "3600"])
         self._run("job", {**labels, "com.docker.compose.service": "job"}, [], ["sh", "-c", "exit 3"])
+
+
+class MailServers:
+    """What tern-mail reads here: a log file this test writes, fake_mailcow,
+    and a private Postfix and Dovecot when this machine can run them.
+    `provided` names the LEGITIMATELY_EMPTY needs they cover."""
+
+    def __init__(self, test, source_dir, temp_dir):
+        self.test, self.source_dir, self.temp_dir = test, source_dir, temp_dir
+        self.tmp = temp_dir.path
+        self.log_path = os.path.join(self.tmp, "mail.log")
+        self.key_file = temp_dir.file("mailcow-api-key", MAILCOW_KEY + "\n", mode=0o600)
+        self.mailcow = self.postfix = self.dovecot = self.imap = None
+        self.provided = set()
+
+    def start(self):
+        open(self.log_path, "w").close()
+        fixtures = os.path.join(self.source_dir, "tests", "fixtures", "mail", "mailcow")
+        self.mailcow = fake_mailcow.FakeMailcow(fixtures, MAILCOW_KEY).start()
+        try:
+            self.postfix = postfix_env.PostfixInstance(self.temp_dir)
+            self.postfix.start()
+            self.provided.add("postfix-queue")
+        except (h.SkipTest, RuntimeError, OSError) as error:
+            self.test.skip(f"no private Postfix ({error}): the queue panels may be empty")
+            if self.postfix:
+                self.postfix.stop()  # a master that started but did not come up
+            self.postfix = None
+        try:
+            self.dovecot = dovecot_env.Dovecot(self.source_dir, self.temp_dir)
+            self.provided.add("dovecot")
+        except (h.SkipTest, RuntimeError, OSError) as error:
+            self.test.skip(f"no private Dovecot ({error}): the Dovecot panels may be empty")
+            self.dovecot = None
+
+    def tern_mail_args(self):
+        missing = os.path.join(self.tmp, "missing")
+        showq = self.postfix.showq_path if self.postfix else os.path.join(missing, "showq")
+        stats = self.dovecot.stats_socket if self.dovecot else os.path.join(missing, "stats-reader")
+        return [f"--postfix.showq_path={showq}",
+                # never the machine's own Postfix through postqueue -j
+                f"--postfix.postqueue_path={os.path.join(missing, 'postqueue')}",
+                f"--postfix.logfile_path={self.log_path}",
+                f"--dovecot.socket-path={stats}", "--dovecot.timeout=2",
+                "--collector.mailcow", f"--mailcow.url=http://{h.LOOPBACK}:{self.mailcow.port}/",
+                f"--mailcow.api-key-file={self.key_file}", "--mailcow.mailboxes"]
+
+    def write_log(self):
+        """The log lines, and an IMAP session (one command) that stays open."""
+        with open(self.log_path, "a") as f:
+            f.write("".join(line + "\n" for line in POSTFIX_LINES))
+        if self.dovecot:
+            import imaplib
+            self.imap = imaplib.IMAP4(h.LOOPBACK, self.dovecot.port, timeout=10)
+            self.imap.login(dovecot_env.USER, dovecot_env.PASSWORD)
+            self.imap.select("INBOX")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.imap:
+            try:
+                self.imap.logout()
+            except Exception:  # imaplib's own errors and OSError alike
+                pass
+        if self.dovecot:
+            self.dovecot.stop()
+        if self.postfix:
+            self.postfix.stop()
+        if self.mailcow:
+            self.mailcow.stop()
+        return False
 
 
 def shipper_config(tmp, loki_url, run_label, log_glob):
@@ -198,6 +312,38 @@ def check_targets(test, prometheus, jobs):
     test.log(f"targets: {len(active)} up ({', '.join(sorted(jobs))})")
 
 
+def check_mail(test, prometheus, mail):
+    """The mail job's collectors answer: up, the log counted, Mailcow read,
+    the private Postfix and Dovecot (when started) read."""
+    selector = f'job="mail",instance="{SERVER_NAME}"'
+    want = {
+        f'postfix_smtp_messages_processed_total{{{selector},status="bounced"}}': 1,
+        f'sum(postfix_smtpd_rejects_by_reason_total{{{selector}}})': 2,
+        f'mailcow_up{{{selector}}}': 1,
+        f'count(mailcow_mailbox_quota_used{{{selector}}})': 2,
+    }
+    if mail.postfix:
+        want[f'postfix_up{{{selector},path="{mail.postfix.showq_path}"}}'] = 1
+        want[f'count(postfix_showq_queue_depth{{{selector}}})'] = 5
+    if mail.dovecot:
+        want[f'dovecot_up{{{selector}}}'] = 1
+        want[f'dovecot_sessions{{{selector},protocol="imap"}}'] = 1
+
+    def values():
+        got = {}
+        for expr in want:
+            result = prometheus.query(expr)["result"]
+            got[expr] = float(result[0]["value"][1]) if result else None
+        return got if got == want else None
+
+    if wait_until(test, "tern-mail's series in Prometheus", values, 30):
+        test.log(f"mail: log, Mailcow{', Postfix queue' if mail.postfix else ''}"
+                 f"{', Dovecot' if mail.dovecot else ''} scraped as expected")
+    else:
+        for expr in want:
+            test.log(f"  {expr} = {prometheus.query(expr)['result']}, want {want[expr]}")
+
+
 def check_rules(test, prometheus, rule_files_dir):
     expected_groups = set()
     for name in os.listdir(rule_files_dir):
@@ -231,7 +377,7 @@ def check_rules(test, prometheus, rule_files_dir):
              f"firing here: {', '.join(firing) or 'none'}")
 
 
-def check_dashboards(test, prometheus, source_dir):
+def check_dashboards(test, prometheus, source_dir, provided):
     checked = empty = 0
     for dashboard in grafana_dashboards.load_dashboards(source_dir):
         uid = dashboard.get("uid")
@@ -249,7 +395,7 @@ def check_dashboards(test, prometheus, source_dir):
             if result:
                 continue
             reason = grafana_dashboards.empty_reason(query)
-            if reason and reason.needs not in PROVIDED:
+            if reason and reason.needs not in provided:
                 empty += 1
                 test.log(f"empty as allowed ({reason.needs}): {where}")
                 continue
@@ -286,11 +432,13 @@ def main():
     def extra(parser):
         parser.add_argument("--container-binary", required=True)
         parser.add_argument("--shipper-binary", required=True)
+        parser.add_argument("--mail-binary", required=True)
 
     args = h.parse_args(__doc__.splitlines()[0], extra)
 
     def body(test):
-        for program in (h.PROMETHEUS, args.binary, args.container_binary, args.shipper_binary):
+        for program in (h.PROMETHEUS, args.binary, args.container_binary, args.shipper_binary,
+                        args.mail_binary):
             h.require_program(program)
         try:
             docker_env.require()
@@ -300,7 +448,8 @@ def main():
         tmp = temp_dir.path
         run_label = f"{os.getpid()}"
 
-        with StackContainers(test) as containers:
+        mail = MailServers(test, args.source_dir, temp_dir)
+        with StackContainers(test) as containers, mail:
             containers.start(run_label)
             loki = fake_loki.FakeLoki(log=test.log).start()
             log_dir = os.path.join(tmp, "logs")
@@ -316,6 +465,8 @@ def main():
                 f.write(shipper_config(tmp, loki.url, run_label, os.path.join(log_dir, "*.log")))
             shipper, shipper_port = h.start_tern(args.shipper_binary, [f"--config.file={shipper_yaml}"],
                                                  name="tern-shipper")
+            mail.start()
+            tern_mail, mail_port = h.start_tern(args.mail_binary, mail.tern_mail_args(), name="tern-mail")
 
             webhook = alertmanager_common.WebhookReceiver()
             alertmanager_yml = os.path.join(tmp, "alertmanager.yml")
@@ -325,6 +476,7 @@ def main():
                 "node": [f"{h.LOOPBACK}:{node_port}"],
                 "container": [f"{h.LOOPBACK}:{container_port}"],
                 "shipper": [f"{h.LOOPBACK}:{shipper_port}"],
+                "mail": [f"{h.LOOPBACK}:{mail_port}"],
                 "alertmanager": [f"{h.LOOPBACK}:{alertmanager_port}"],
                 "loki": [f"{h.LOOPBACK}:{loki.port}"],
             }
@@ -345,12 +497,14 @@ def main():
             prometheus = Prometheus(prometheus_port)
 
             check_targets(test, prometheus, jobs)
+            mail.write_log()
+            check_mail(test, prometheus, mail)
             check_rules(test, prometheus, os.path.join(config_dir, "rules"))
             # Rates need two samples inside their window; the scrapes run every second.
             time.sleep(3)
-            check_dashboards(test, prometheus, args.source_dir)
+            check_dashboards(test, prometheus, args.source_dir, PROVIDED | mail.provided)
             check_alert_delivery(test, webhook, alertmanager_port)
-            for process in (node, container, shipper, alertmanager, prometheus_process):
+            for process in (node, container, shipper, tern_mail, alertmanager, prometheus_process):
                 test.check(process.alive(), f"{process.name} exited: {process.stderr_text()[-500:]}")
             loki.stop()
             webhook.stop()
