@@ -78,7 +78,7 @@ TEST_CASE("promex naming on HAProxy 2.6's stats") {
         std::string::npos);
   CHECK(text.find("haproxy_backend_status{proxy=\"be_app\",state=\"UP\"} 1\n") !=
         std::string::npos);
-  CHECK(text.find("haproxy_server_limit_sessions{proxy=\"be_app\",server=\"app1\"} NaN\n") !=
+  CHECK(text.find("haproxy_server_limit_sessions{proxy=\"be_app\",server=\"app2\"} NaN\n") !=
         std::string::npos);
   CHECK(text.find("haproxy_version_info") == std::string::npos);
 }
@@ -90,7 +90,7 @@ TEST_CASE("server metric fields select server families; excluded states drop ser
   std::string text = render(readFixture("show_stat_2.6.csv"), "", options);
   CHECK(text.find("haproxy_server_up{backend=\"be_app\",server=\"app1\"} 1\n") !=
         std::string::npos);
-  CHECK(text.find("haproxy_server_sessions_total{backend=\"be_app\",server=\"app1\"} 2\n") !=
+  CHECK(text.find("haproxy_server_sessions_total{backend=\"be_app\",server=\"app1\"} 3\n") !=
         std::string::npos);
   CHECK(text.find("server=\"app2\"") == std::string::npos);  // DOWN
   CHECK(text.find("server=\"app3\"") == std::string::npos);  // MAINT

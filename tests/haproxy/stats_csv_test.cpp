@@ -54,7 +54,7 @@ TEST_CASE("stats CSV of HAProxy 1.8 to 2.8 parses by header") {
     const auto* app1 = findRow(*table, "be_app", "app1");
     REQUIRE(app1 != nullptr);
     CHECK(app1->type == haproxy::ObjectType::server);
-    CHECK(haproxy::StatTable::field(*app1, table->column("stot")) == "2");
+    CHECK(haproxy::StatTable::field(*app1, table->column("stot")) == "3");
     CHECK(haproxy::StatTable::field(*app1, table->column("status")) == "UP");
     CHECK(haproxy::StatTable::field(*app1, table->column("no_such_column")).empty());
     const auto* frontend = findRow(*table, "fe_main", "FRONTEND");

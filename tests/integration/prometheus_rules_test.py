@@ -53,6 +53,9 @@ EXPECTED_ALERTS = {
     "logs": ["LogShipperDown", "LogShipperDroppingLines", "LogShipperLagging",
              "LokiRequestErrors"],
     "watchdog": ["Watchdog"],
+    # issue 8
+    "haproxy": ["HAProxyDown", "HAProxyBackendDown", "HAProxyServerDown", "HAProxyHighHTTP5xxRate",
+                "HAProxyHighQueue", "HAProxySessionsNearLimit", "HAProxyHighResponseTime"],
 }
 SEVERITIES = {"emergency", "critical", "warning", "info"}
 CATEGORIES = {"availability", "cpu", "memory", "disk", "network", "system", "container",
@@ -79,7 +82,8 @@ SELF_METRICS = {
     # Loki (the _count series of its request histogram)
     "loki_request_duration_seconds_count": {"method", "route", "status_code", "ws"},
 }
-DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md"]
+DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md",
+             "docs/exporters/haproxy.md"]
 # Numbers a template's expression may hold itself: none is a threshold.
 ALLOWED_LITERALS = {"0", "1", "100"}
 PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
