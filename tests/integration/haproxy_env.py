@@ -150,7 +150,7 @@ backend be_app
   balance roundrobin
   option httpchk GET /
   default-server inter 200ms fall 1 rise 1
-  server app1 {harness.LOOPBACK}:{self.apps[0].port} check
+  server app1 {harness.LOOPBACK}:{self.apps[0].port} check maxconn 100
   server app2 {harness.LOOPBACK}:{closed_port()} check
   server app3 {harness.LOOPBACK}:{self.apps[1].port} check
 backend be_fail

@@ -40,6 +40,7 @@ import alertmanager_common  # noqa: E402
 import docker_env  # noqa: E402
 import fake_loki  # noqa: E402
 import grafana_dashboards  # noqa: E402
+import haproxy_env  # noqa: E402
 import harness as h  # noqa: E402
 
 SERVER_NAME = "stack-test-host"
@@ -54,7 +55,8 @@ FORCED_ALERT = "TernLiveTestForced"
 PROVIDED = {"containers", "cpu-limit", "memory-limit", "loki-push"}
 # The job each single-exporter dashboard is viewed with; the fleet and SLA
 # dashboards mix jobs and keep their default (all).
-DASHBOARD_JOB = {"tern-node": "node", "tern-containers": "container", "tern-logs": "shipper"}
+DASHBOARD_JOB = {"tern-node": "node", "tern-containers": "container", "tern-logs": "shipper",
+                 "tern-haproxy": "haproxy"}
 
 
 # --------------------------------------------------------------------------
@@ -231,10 +233,13 @@ def check_rules(test, prometheus, rule_files_dir):
              f"firing here: {', '.join(firing) or 'none'}")
 
 
-def check_dashboards(test, prometheus, source_dir):
+def check_dashboards(test, prometheus, source_dir, skip_uids=()):
     checked = empty = 0
     for dashboard in grafana_dashboards.load_dashboards(source_dir):
         uid = dashboard.get("uid")
+        if uid in skip_uids:
+            test.skip(f"dashboard {uid}: its exporter was not started ({skip_uids[uid]})")
+            continue
         values = {"instance": SERVER_NAME}
         if uid in DASHBOARD_JOB:
             values["job"] = DASHBOARD_JOB[uid]
@@ -286,6 +291,8 @@ def main():
     def extra(parser):
         parser.add_argument("--container-binary", required=True)
         parser.add_argument("--shipper-binary", required=True)
+        parser.add_argument("--haproxy-binary", help="tern-haproxy; with Debian's haproxy, the "
+                                                     "haproxy job and dashboard are checked too")
 
     args = h.parse_args(__doc__.splitlines()[0], extra)
 
@@ -316,6 +323,26 @@ def main():
                 f.write(shipper_config(tmp, loki.url, run_label, os.path.join(log_dir, "*.log")))
             shipper, shipper_port = h.start_tern(args.shipper_binary, [f"--config.file={shipper_yaml}"],
                                                  name="tern-shipper")
+            # HAProxy: a private instance (a failing server, one in
+            # maintenance, a backend answering 500) and tern-haproxy as
+            # compose/haproxy.yml runs it.
+            haproxy_jobs, skip_uids, haproxy = {}, {}, None
+            if not args.haproxy_binary:
+                skip_uids["tern-haproxy"] = "no --haproxy-binary"
+            elif not os.access(haproxy_env.HAPROXY, os.X_OK):
+                skip_uids["tern-haproxy"] = f"{haproxy_env.HAPROXY} is not installed"
+            else:
+                h.require_program(args.haproxy_binary)
+                haproxy = haproxy_env.HAProxyEnv(temp_dir).start()
+                haproxy.set_maint("be_app", "app3")
+                for path in ["/"] * 20 + ["/fail"] * 2:
+                    haproxy_env.http_get(haproxy.frontend_port, path)
+                _, haproxy_port = h.start_tern(
+                    args.haproxy_binary, [f"--haproxy.scrape-uri=unix:{haproxy.socket_path}",
+                                          "--haproxy.server-exclude-states=MAINT"], name="tern-haproxy")
+                haproxy_jobs["haproxy"] = [f"{h.LOOPBACK}:{haproxy_port}"]
+            for uid, why in skip_uids.items():
+                test.skip(f"{uid}: {why}")
 
             webhook = alertmanager_common.WebhookReceiver()
             alertmanager_yml = os.path.join(tmp, "alertmanager.yml")
@@ -327,6 +354,7 @@ def main():
                 "shipper": [f"{h.LOOPBACK}:{shipper_port}"],
                 "alertmanager": [f"{h.LOOPBACK}:{alertmanager_port}"],
                 "loki": [f"{h.LOOPBACK}:{loki.port}"],
+                **haproxy_jobs,
             }
             config_dir = os.path.join(tmp, "prometheus")
 
@@ -348,12 +376,14 @@ def main():
             check_rules(test, prometheus, os.path.join(config_dir, "rules"))
             # Rates need two samples inside their window; the scrapes run every second.
             time.sleep(3)
-            check_dashboards(test, prometheus, args.source_dir)
+            check_dashboards(test, prometheus, args.source_dir, skip_uids)
             check_alert_delivery(test, webhook, alertmanager_port)
             for process in (node, container, shipper, alertmanager, prometheus_process):
                 test.check(process.alive(), f"{process.name} exited: {process.stderr_text()[-500:]}")
             loki.stop()
             webhook.stop()
+            if haproxy:
+                haproxy.stop()
 
     return h.run_test("stack_live_test", body, timeout=args.timeout)
 
