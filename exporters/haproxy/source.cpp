@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "hostfs/read.h"
-#include "httpclient/client.h"
 
 namespace haproxy {
 namespace {
@@ -59,8 +58,10 @@ base::Expected<ScrapeUri, std::string> parseScrapeUri(const std::string& uri) {
     return parsed;
   }
   if (uri.starts_with("http://") || uri.starts_with("https://")) {
+    auto http = parseHttpUrl(uri);
+    if (!http) return bad(http.error());
     parsed.kind = ScrapeUri::Kind::http;
-    parsed.url = uri;
+    parsed.http = std::move(*http);
     return parsed;
   }
   if (uri.starts_with("file://")) {
@@ -73,18 +74,7 @@ base::Expected<ScrapeUri, std::string> parseScrapeUri(const std::string& uri) {
 }
 
 StatsSource::StatsSource(ScrapeUri uri, SourceOptions options)
-    : uri_(std::move(uri)), options_(std::move(options)) {
-  if (uri_.kind == ScrapeUri::Kind::http) {
-    httpclient::Options http;
-    http.timeout = options_.timeout;
-    http.max_body_bytes = options_.max_bytes;
-    http.user_agent = "tern-haproxy";
-    http.tls.insecure_skip_verify = !options_.ssl_verify;
-    http.auth.basic_username = options_.username;
-    http.auth.basic_password_file = options_.password_file;
-    http_ = std::make_unique<httpclient::Client>(std::move(http));
-  }
-}
+    : uri_(std::move(uri)), options_(std::move(options)) {}
 
 StatsSource::~StatsSource() = default;
 
@@ -109,14 +99,16 @@ base::Expected<Fetched, std::string> StatsSource::fetch() {
       return fetched;
     }
     case ScrapeUri::Kind::http: {
-      std::lock_guard lock(http_mutex_);
-      auto response = http_->get(uri_.url);
-      if (!response) return base::unexpected(uri_.url + ": " + response.error().message);
+      HttpFetchOptions http;
+      http.timeout = options_.timeout;
+      http.verify_tls = options_.ssl_verify;
+      http.username = options_.username;
+      http.password_file = options_.password_file;
+      http.max_bytes = options_.max_bytes;
+      auto response = httpGet(uri_.http, http);
+      if (!response) return base::unexpected(response.error());
       if (response->status < 200 || response->status > 299)
-        return base::unexpected(uri_.url + ": HTTP status " + std::to_string(response->status));
-      if (response->body_truncated)
-        return base::unexpected(uri_.url + ": answer larger than " +
-                                std::to_string(options_.max_bytes) + " bytes");
+        return base::unexpected("stats page: HTTP status " + std::to_string(response->status));
       fetched.stat = std::move(response->body);
       return fetched;
     }

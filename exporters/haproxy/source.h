@@ -14,11 +14,8 @@
 #include <string>
 
 #include "base/expected.h"
+#include "haproxy/http_fetch.h"
 #include "sockio/exchange.h"
-
-namespace httpclient {
-class Client;
-}
 
 namespace haproxy {
 
@@ -26,7 +23,8 @@ struct ScrapeUri {
   enum class Kind { socket, http, file };
   Kind kind = Kind::socket;
   sockio::Endpoint endpoint;  // socket
-  std::string url;            // http, https
+  HttpUrl http;               // http, https
+  std::string url;            // http, https (as given, for messages: credentials stripped)
   std::string path;           // file
 };
 
@@ -52,15 +50,12 @@ class StatsSource {
  public:
   StatsSource(ScrapeUri uri, SourceOptions options);
   ~StatsSource();
-  // Reads the stats (and `show info` on a socket). Thread-safe; an HTTP
-  // source is read by one caller at a time.
+  // Reads the stats (and `show info` on a socket). Thread-safe.
   base::Expected<Fetched, std::string> fetch();
 
  private:
   ScrapeUri uri_;
   SourceOptions options_;
-  std::mutex http_mutex_;
-  std::unique_ptr<httpclient::Client> http_;
 };
 
 // Go-style durations as haproxy_exporter's flags take them: "5s", "500ms",

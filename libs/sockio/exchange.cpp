@@ -128,6 +128,12 @@ base::Expected<int, SocketError> connectTcp(const std::string& name, const Endpo
 
 }  // namespace
 
+base::Expected<int, SocketError> connectTo(const Endpoint& endpoint, Clock::time_point deadline) {
+  const std::string name = endpoint.describe();
+  return endpoint.kind == Endpoint::Kind::unix_socket ? connectUnix(name, endpoint.path, deadline)
+                                                      : connectTcp(name, endpoint, deadline);
+}
+
 std::string Endpoint::describe() const {
   if (kind == Kind::unix_socket) return path;
   if (host.find(':') != std::string::npos) return "tcp://[" + host + "]:" + std::to_string(port);
@@ -141,9 +147,7 @@ base::Expected<std::string, SocketError> exchange(const Endpoint& endpoint,
                                                   std::size_t max_bytes) {
   const auto deadline = Clock::now() + timeout;
   const std::string name = endpoint.describe();
-  auto connected = endpoint.kind == Endpoint::Kind::unix_socket
-                       ? connectUnix(name, endpoint.path, deadline)
-                       : connectTcp(name, endpoint, deadline);
+  auto connected = connectTo(endpoint, deadline);
   if (!connected) return base::unexpected(connected.error());
   Fd fd(*connected);
 

@@ -45,6 +45,12 @@ base::Expected<std::string, SocketError> exchange(const Endpoint& endpoint,
                                                   std::chrono::milliseconds timeout,
                                                   std::size_t max_bytes = 16 * 1024 * 1024);
 
+// Connects to the endpoint by the deadline; the connected descriptor
+// (non-blocking, close-on-exec) is the caller's to close. For protocols
+// that need more than one exchange (TLS).
+base::Expected<int, SocketError> connectTo(const Endpoint& endpoint,
+                                           std::chrono::steady_clock::time_point deadline);
+
 inline base::Expected<std::string, SocketError> unixExchange(
     const std::string& path, std::string_view request, const Completion& complete,
     std::chrono::milliseconds timeout, std::size_t max_bytes = 16 * 1024 * 1024) {
