@@ -223,6 +223,22 @@ def body(args, test):
                    "a wrong stats password still gives haproxy_up 1")
         test.check(haproxy_env.STATS_PASSWORD not in wrong_text, "the password leaks into metrics")
 
+        # The stats page over TLS (a self-signed certificate): refused by
+        # default, read with --no-haproxy.ssl-verify.
+        if env.pem:
+            tls_uri = f"https://{harness.LOOPBACK}:{env.tls_port}/stats;csv"
+            _, tls_port = start_tern(args.binary, f"--haproxy.scrape-uri={tls_uri}",
+                                     "--no-haproxy.ssl-verify")
+            check_known_traffic(test, harness.parse_exposition(harness.scrape(tls_port)), "https")
+            verifying, verify_port = start_tern(args.binary, f"--haproxy.scrape-uri={tls_uri}")
+            verified = harness.parse_exposition(harness.scrape(verify_port))
+            test.check(value(verified, "haproxy_up") == 0,
+                       "a self-signed certificate was accepted with --haproxy.ssl-verify")
+            test.check(any("certificate" in line for line in verifying.lines),
+                       "the certificate failure is not logged")
+        else:
+            test.skip("no openssl: the https:// stats page is not tested")
+
         # Side by side with Debian's haproxy_exporter on the same socket.
         if not os.path.exists(haproxy_env.HAPROXY_EXPORTER):
             test.skip(f"{haproxy_env.HAPROXY_EXPORTER} is not installed: no side-by-side")

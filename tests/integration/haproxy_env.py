@@ -10,6 +10,7 @@ Python 3 standard library only. Everything listens on 127.0.0.1.
 
 import http.server
 import os
+import shutil
 import socket
 import socketserver
 import threading
@@ -120,9 +121,21 @@ class HAProxyEnv:
         self.socket_path = os.path.join(tmp.path, "admin.sock")
         self.password_file = tmp.file("stats-password", STATS_PASSWORD + "\n", mode=0o600)
         self.process = None
-        self.frontend_port = self.stats_port = self.tcp_port = None
+        self.frontend_port = self.stats_port = self.tcp_port = self.tls_port = None
+        # A TLS stats page with a self-signed certificate, when openssl is here.
+        self.pem = self._self_signed() if shutil.which("openssl") else None
         # `servers` extra servers in a second backend (the benchmark's 200).
         self.extra_servers = servers or 0
+
+    def _self_signed(self):
+        key, cert = self.tmp.file("stats.key"), self.tmp.file("stats.crt")
+        code, _, err = harness.run_command(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert], timeout=30)
+        if code != 0:
+            raise RuntimeError(f"openssl req failed: {err}")
+        with open(key) as k, open(cert) as c:
+            return self.tmp.file("stats.pem", c.read() + k.read(), mode=0o600)
 
     def config(self):
         extra = ""
@@ -161,14 +174,18 @@ backend be_fail
   stats uri /stats
   stats auth {STATS_USER}:{STATS_PASSWORD}
   http-request use-service prometheus-exporter if {{ path /metrics }}
-"""
+""" + (f"""listen stats_tls
+  bind {harness.LOOPBACK}:{self.tls_port} ssl crt {self.pem}
+  stats enable
+  stats uri /stats
+""" if self.pem else "")
 
     def start(self, timeout=15):
         last = ""
         for _ in range(3):
-            self.frontend_port, self.stats_port, self.tcp_port = (
-                harness.free_port(), harness.free_port(), harness.free_port())
-            if len({self.frontend_port, self.stats_port, self.tcp_port}) < 3:
+            self.frontend_port, self.stats_port, self.tcp_port, self.tls_port = (
+                harness.free_port(), harness.free_port(), harness.free_port(), harness.free_port())
+            if len({self.frontend_port, self.stats_port, self.tcp_port, self.tls_port}) < 4:
                 continue
             path = self.tmp.file("haproxy.cfg", self.config())
             code, _, err = harness.run_command([HAPROXY, "-c", "-q", "-f", path])
