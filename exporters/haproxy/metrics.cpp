@@ -1,5 +1,6 @@
 #include "haproxy/metrics.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -502,6 +503,19 @@ struct Resolved {
   bool nan_when_empty = false;
 };
 
+// Rows of each object type, to size the families' sample vectors once.
+std::array<std::size_t, 4> rowsByType(const StatTable& table) {
+  std::array<std::size_t, 4> counts{};
+  for (const StatRow& row : table.rows) ++counts[static_cast<int>(row.type)];
+  return counts;
+}
+
+// Several entries may share a family (the HTTP responses by code): each adds
+// its rows to the room made before any sample is added.
+void reserveSamples(const std::vector<Resolved>& entries, std::size_t rows) {
+  for (const Resolved& r : entries) r.family->metric.reserve(r.family->metric.capacity() + rows);
+}
+
 MetricFamily* familyFor(std::vector<std::pair<std::string, MetricFamily*>>& made,
                         runtime::MetricSink& sink, std::string name, std::string_view help,
                         MetricType type) {
@@ -534,6 +548,7 @@ std::vector<Resolved> resolveExporter(const ExporterEntry (&entries)[N], ObjectT
 // Label sets, in haproxy_exporter's (sorted) order.
 Labels exporterLabels(ObjectType type, const StatRow& row, std::string_view code) {
   Labels labels;
+  labels.reserve(3);
   if (type == ObjectType::frontend) {
     if (!code.empty()) labels.push_back({"code", std::string(code)});
     labels.push_back({"frontend", std::string(row.fields[0])});
@@ -573,6 +588,10 @@ std::size_t emitExporter(const StatTable& table, const MetricOptions& options,
   auto backend = resolveExporter(kBackend, ObjectType::backend, table, nullptr, sink);
   auto server =
       resolveExporter(kServer, ObjectType::server, table, &options.server_metric_fields, sink);
+  const auto rows = rowsByType(table);
+  reserveSamples(frontend, rows[static_cast<int>(ObjectType::frontend)]);
+  reserveSamples(backend, rows[static_cast<int>(ObjectType::backend)]);
+  reserveSamples(server, rows[static_cast<int>(ObjectType::server)]);
   const int status_column = table.column("status");
   std::size_t failures = 0;
   for (const StatRow& row : table.rows) {
@@ -602,12 +621,16 @@ std::size_t emitExporter(const StatTable& table, const MetricOptions& options,
 
 Labels promexLabels(ObjectType type, const StatRow& row) {
   Labels labels;
+  labels.reserve(3);  // room for a state or code label
   labels.push_back({"proxy", std::string(row.fields[0])});
   if (type == ObjectType::server) labels.push_back({"server", std::string(row.fields[1])});
   return labels;
 }
 
-Labels withLabel(Labels labels, const char* name, std::string_view value) {
+Labels withLabel(const Labels& base, const char* name, std::string_view value) {
+  Labels labels;
+  labels.reserve(base.size() + 1);
+  labels = base;
   labels.push_back({name, std::string(value)});
   return labels;
 }
@@ -663,6 +686,15 @@ std::size_t emitPromex(const StatTable& table, const MetricOptions& options,
   PromexObject objects[] = {resolvePromex(ObjectType::frontend, table, sink),
                             resolvePromex(ObjectType::backend, table, sink),
                             resolvePromex(ObjectType::server, table, sink)};
+  const auto rows = rowsByType(table);
+  for (PromexObject& object : objects) {
+    std::size_t count = rows[static_cast<int>(object.type)];
+    reserveSamples(object.entries, count);
+    object.status->metric.reserve(count * std::size(kServerStates));
+    if (object.check_status != nullptr)
+      object.check_status->metric.reserve(count * std::size(kCheckStates));
+    object.responses->metric.reserve(count * std::size(kCodes));
+  }
   const int status_column = table.column("status");
   const int check_status_column = table.column("check_status");
   std::size_t failures = 0;

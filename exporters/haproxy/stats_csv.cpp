@@ -232,7 +232,9 @@ base::Expected<StatTable, std::string> parseStatCsv(std::string_view text) {
       note(table, "line " + std::to_string(line_number) + ": no proxy or service name");
       continue;
     }
-    table.rows.push_back(StatRow{static_cast<ObjectType>(type[0] - '0'), fields});
+    table.rows.push_back(StatRow{static_cast<ObjectType>(type[0] - '0'), std::move(fields)});
+    fields = {};
+    fields.reserve(table.columns.size() + 1);
   }
   if (!have_header) return base::unexpected(std::string("empty answer: no CSV header line"));
   return table;
