@@ -1341,7 +1341,169 @@ def mail():
     return d
 
 
-DASHBOARDS = (fleet, sla, node, containers, logs, mail)
+# --------------------------------------------------------------------------
+# HAProxy
+
+
+def haproxy():
+    """HAProxy from tern-haproxy (haproxy_exporter's names)."""
+    sel = JOB_INSTANCE
+    fe = JOB_INSTANCE + ',frontend=~"$frontend"'
+    be = JOB_INSTANCE + ',backend=~"$backend"'
+    d = Dashboard(
+        "tern-haproxy", "HAProxy", "Services", "haproxy.json",
+        "HAProxy from tern-haproxy (haproxy_exporter's metric names): requests and errors per "
+        "frontend and backend, server states, response times, sessions against their limits.",
+        ["tern", "haproxy", "load-balancer"],
+        [datasource_var()] + job_instance_vars("haproxy_exporter_build_info") + [
+            prom_var("frontend", "Frontend",
+                     'label_values(haproxy_frontend_current_sessions{job=~"$job",instance=~"$instance"}, frontend)',
+                     description="HAProxy frontends (the frontend label)."),
+            prom_var("backend", "Backend",
+                     'label_values(haproxy_backend_up{job=~"$job",instance=~"$instance"}, backend)',
+                     description="HAProxy backends (the backend label)."),
+        ], time_from="now-3h", refresh="30s")
+
+    d.row("Overview")
+    d.stat("HAProxy reachable", "Whether tern-haproxy could read HAProxy's statistics at its last "
+           "scrape (haproxy_up). HAProxyDown fires after 1 minute of NO.", "none",
+           [prom(f'min(haproxy_up{{{sel}}})')], w=4,
+           mappings=[{"type": "value", "options": {"0": {"text": "NO", "color": RED, "index": 0},
+                                                   "1": {"text": "YES", "color": GREEN, "index": 1}}}],
+           steps=thresholds(1, GREEN, base=RED), color_mode="background")
+    d.stat("Backends down", "Backends with no server up (haproxy_backend_up 0): their requests "
+           "get 503.", "none",
+           [prom(f'count(haproxy_backend_up{{{be}}} == 0) or vector(0)')], w=4,
+           steps=thresholds(1, RED), color_mode="background")
+    d.stat("Servers down", "Servers failing their health checks (haproxy_server_up 0). Servers "
+           "in maintenance are not exported when tern-haproxy runs with "
+           "--haproxy.server-exclude-states=MAINT.", "none",
+           [prom(f'count(haproxy_server_up{{{be}}} == 0) or vector(0)')], w=4,
+           steps=thresholds(1, ORANGE), color_mode="background")
+    d.stat("Requests", "HTTP requests per second over the selected frontends.", "reqps",
+           [prom(f'sum(rate(haproxy_frontend_http_requests_total{{{fe}}}[$__rate_interval]))')],
+           w=4, graph=True)
+    d.stat("5xx share", "Share of the selected backends' responses that are 5xx.", "percentunit",
+           [prom(f'sum(rate(haproxy_backend_http_responses_total{{{be},code="5xx"}}[$__rate_interval]))'
+                 f' / sum(rate(haproxy_backend_http_responses_total{{{be}}}[$__rate_interval]))')],
+           w=4, steps=thresholds(0.01, ORANGE, 0.05, RED), graph=True, decimals=2)
+    d.stat("Sessions", "Current sessions over the selected frontends.", "none",
+           [prom(f'sum(haproxy_frontend_current_sessions{{{fe}}})')], w=4, graph=True)
+
+    d.row("Requests and errors")
+    d.timeseries("Requests per frontend", "HTTP requests per second, per frontend.", "reqps",
+                 [prom(f'sum by (instance, frontend) (rate(haproxy_frontend_http_requests_total{{{fe}}}'
+                       '[$__rate_interval]))', "{{instance}} {{frontend}}")], w=8, min=0)
+    d.timeseries("Responses by class per frontend", "HTTP responses per second by status class "
+                 "(1xx to 5xx, other), per frontend; HAProxy's own answers (403, 503) included.",
+                 "reqps",
+                 [prom(f'sum by (frontend, code) (rate(haproxy_frontend_http_responses_total{{{fe}}}'
+                       '[$__rate_interval]))', "{{frontend}} {{code}}")], w=8, min=0, stack=True)
+    d.timeseries("Responses by class per backend", "HTTP responses per second by status class, "
+                 "per backend.", "reqps",
+                 [prom(f'sum by (backend, code) (rate(haproxy_backend_http_responses_total{{{be}}}'
+                       '[$__rate_interval]))', "{{backend}} {{code}}")], w=8, min=0, stack=True)
+    d.timeseries("5xx share per backend", "Share of each backend's responses that are 5xx "
+                 "(HAProxyHighHTTP5xxRate fires above 5 % over 5 minutes).", "percentunit",
+                 [prom(f'sum by (backend) (rate(haproxy_backend_http_responses_total{{{be},code="5xx"}}'
+                       '[$__rate_interval])) / sum by (backend) '
+                       f'(rate(haproxy_backend_http_responses_total{{{be}}}[$__rate_interval]))',
+                       "{{backend}}")], w=8, min=0)
+    d.timeseries("Backend errors", "Per second, per backend: failed connections to servers, "
+                 "invalid responses, connection retries and redispatches to another server.",
+                 "ops",
+                 [prom(f'sum by (backend) (rate(haproxy_backend_connection_errors_total{{{be}}}'
+                       '[$__rate_interval]))', "{{backend}} connection errors"),
+                  prom(f'sum by (backend) (rate(haproxy_backend_response_errors_total{{{be}}}'
+                       '[$__rate_interval]))', "{{backend}} response errors"),
+                  prom(f'sum by (backend) (rate(haproxy_backend_retry_warnings_total{{{be}}}'
+                       '[$__rate_interval]))', "{{backend}} retries"),
+                  prom(f'sum by (backend) (rate(haproxy_backend_redispatch_warnings_total{{{be}}}'
+                       '[$__rate_interval]))', "{{backend}} redispatches")], w=8, min=0)
+    d.timeseries("Frontend errors and denials", "Per second, per frontend: invalid requests "
+                 "and requests denied by rules.", "ops",
+                 [prom(f'sum by (frontend) (rate(haproxy_frontend_request_errors_total{{{fe}}}'
+                       '[$__rate_interval]))', "{{frontend}} request errors"),
+                  prom(f'sum by (frontend) (rate(haproxy_frontend_requests_denied_total{{{fe}}}'
+                       '[$__rate_interval]))', "{{frontend}} denied")], w=8, min=0)
+
+    d.row("Servers")
+    d.table("Server states", "Every exported server: up or down by its health check, weight, "
+            "current sessions, requests queued for it.", "none",
+            [prom(f'max by (instance, backend, server) (haproxy_server_up{{{be}}})',
+                  instant=True, table=True),
+             prom(f'max by (instance, backend, server) (haproxy_server_weight{{{be}}})',
+                  instant=True, table=True),
+             prom(f'max by (instance, backend, server) (haproxy_server_current_sessions{{{be}}})',
+                  instant=True, table=True),
+             prom(f'max by (instance, backend, server) (haproxy_server_current_queue{{{be}}})',
+                  instant=True, table=True)],
+            h=10,
+            columns={
+                "Value #A": ("State", "none",
+                             {"mappings": [{"type": "value", "options": {
+                                 "0": {"text": "DOWN", "color": RED, "index": 0},
+                                 "1": {"text": "UP", "color": GREEN, "index": 1}}}],
+                              "custom": {"cellOptions": {"type": "color-background"}}}),
+                "Value #B": ("Weight", "none", None),
+                "Value #C": ("Sessions", "none", None),
+                "Value #D": ("Queued", "none", None),
+            })
+    d.timeseries("Servers up per backend", "Servers passing their health checks, per backend: "
+                 "at 0 the backend is down (HAProxyBackendDown).", "none",
+                 [prom(f'sum by (backend) (haproxy_server_up{{{be}}})', "{{backend}}")],
+                 w=12, min=0)
+    d.timeseries("Failed health checks", "Failed health checks per interval, per server.", "none",
+                 [prom(f'sum by (backend, server) (increase(haproxy_server_check_failures_total{{{be}}}'
+                       '[$__rate_interval]))', "{{backend}}/{{server}}")], w=12, min=0, bars=True)
+
+    d.row("Response times")
+    d.timeseries("Backend response time", "HAProxy's average time to the first response byte "
+                 "over each backend's last 1024 requests (HAProxyHighResponseTime above 1 s).",
+                 "s",
+                 [prom(f'max by (backend) (haproxy_backend_http_response_time_average_seconds{{{be}}})',
+                       "{{backend}}")], w=8, min=0)
+    d.timeseries("Backend total time", "Average total time of a request (queue, connect, "
+                 "response, transfer) over each backend's last 1024 requests.", "s",
+                 [prom(f'max by (backend) (haproxy_backend_http_total_time_average_seconds{{{be}}})',
+                       "{{backend}}")], w=8, min=0)
+    d.timeseries("Server response time", "Average response time over each server's last 1024 "
+                 "requests: one slow server stands out here.", "s",
+                 [prom(f'max by (backend, server) (haproxy_server_http_response_time_average_seconds{{{be}}})',
+                       "{{backend}}/{{server}}")], w=8, min=0)
+
+    d.row("Sessions against limits")
+    d.timeseries("Frontend sessions vs maxconn", "Current sessions as a share of each "
+                 "frontend's maxconn (HAProxySessionsNearLimit above 80 %).", "percentunit",
+                 [prom(f'max by (frontend) (haproxy_frontend_current_sessions{{{fe}}})'
+                       f' / max by (frontend) (haproxy_frontend_limit_sessions{{{fe}}} > 0)',
+                       "{{frontend}}")], w=8, min=0, max=1)
+    d.timeseries("Server sessions vs maxconn", "Current sessions as a share of each server's "
+                 "maxconn; only servers with a maxconn appear.", "percentunit",
+                 [prom(f'max by (backend, server) (haproxy_server_current_sessions{{{be}}})'
+                       f' / max by (backend, server) (haproxy_server_limit_sessions{{{be}}} > 0)',
+                       "{{backend}}/{{server}}")], w=8, min=0, max=1)
+    d.timeseries("Backend queue", "Requests waiting for a free server slot, per backend "
+                 "(HAProxyHighQueue above 10).", "none",
+                 [prom(f'max by (backend) (haproxy_backend_current_queue{{{be}}})', "{{backend}}")],
+                 w=8, min=0)
+    d.timeseries("Frontend sessions", "Current sessions and new sessions per second, per "
+                 "frontend.", "none",
+                 [prom(f'max by (frontend) (haproxy_frontend_current_sessions{{{fe}}})',
+                       "{{frontend}} current"),
+                  prom(f'sum by (frontend) (rate(haproxy_frontend_sessions_total{{{fe}}}'
+                       '[$__rate_interval]))', "{{frontend}} new per second")], w=12, min=0)
+    d.timeseries("Traffic per frontend", "Bytes per second received from clients (below the "
+                 "axis: sent to them), per frontend.", "Bps",
+                 [prom(f'sum by (frontend) (rate(haproxy_frontend_bytes_in_total{{{fe}}}'
+                       '[$__rate_interval]))', "{{frontend}} in"),
+                  prom(f'sum by (frontend) (rate(haproxy_frontend_bytes_out_total{{{fe}}}'
+                       '[$__rate_interval]))', "{{frontend}} out")], w=12,
+                 overrides=[negative_y(".* out")])
+    return d
+
+
+DASHBOARDS = (fleet, sla, node, containers, logs, mail, haproxy)
 
 
 def build():

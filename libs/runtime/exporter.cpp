@@ -107,6 +107,11 @@ Exporter::~Exporter() = default;
 
 CLI::App& Exporter::flags() { return *app_; }
 
+void Exporter::route(std::string path,
+                     std::function<HttpResponse(const HttpRequest&)> handler) {
+  extra_routes_.emplace_back(std::move(path), std::move(handler));
+}
+
 std::optional<int> Exporter::prepare(int argc, const char* const* argv) {
   registry_.addFlags(*app_);
   // CLI11 2.1 reads "--flag=" (an empty value, which kingpin accepts) as a
@@ -292,6 +297,7 @@ int Exporter::serve() {
     response.body = "Ready\n";
     return response;
   });
+  for (const auto& [path, handler] : extra_routes_) server.route(path, handler);
   server.route(options_.telemetry_path,
                [this](const HttpRequest& request) { return serveMetrics(request); });
   if (serving.auth->enabled()) {

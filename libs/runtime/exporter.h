@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace CLI {
@@ -69,6 +70,10 @@ class Exporter {
   std::optional<int> prepare(int argc, const char* const* argv);
   int serve();
 
+  // An extra GET route served next to the metrics path, behind the same TLS
+  // and basic auth (blackbox-style /probe). Add before run().
+  void route(std::string path, std::function<HttpResponse(const HttpRequest&)> handler);
+
   // One scrape rendered as exposition text.
   std::string render(std::chrono::steady_clock::time_point deadline);
 
@@ -80,6 +85,8 @@ class Exporter {
   CollectorRegistry registry_;
   std::unique_ptr<CLI::App> app_;
   std::unique_ptr<Serving> serving_;
+  std::vector<std::pair<std::string, std::function<HttpResponse(const HttpRequest&)>>>
+      extra_routes_;
 };
 
 }  // namespace runtime

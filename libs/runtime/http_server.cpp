@@ -93,6 +93,47 @@ std::string HttpRequest::header(std::string_view name) const {
   return {};
 }
 
+namespace {
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding; a malformed escape stays as is.
+std::string formDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%' && i + 2 < text.size() && hexDigit(text[i + 1]) >= 0 &&
+               hexDigit(text[i + 2]) >= 0) {
+      out += static_cast<char>(hexDigit(text[i + 1]) * 16 + hexDigit(text[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> HttpRequest::queryParam(std::string_view name) const {
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (formDecode(pair.substr(0, eq)) != name) continue;
+    return eq == std::string_view::npos ? std::string() : formDecode(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
 std::optional<HttpRequest> parseRequestHead(std::string_view head) {
   HttpRequest request;
   auto line_end = head.find("\r\n");
@@ -106,7 +147,9 @@ std::optional<HttpRequest> parseRequestHead(std::string_view head) {
   if (request.method.empty() || target.empty() || target.front() != '/' ||
       !request.version.starts_with("HTTP/1."))
     return std::nullopt;
-  request.path = std::string(target.substr(0, target.find('?')));
+  auto question = target.find('?');
+  request.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
   if (line_end == std::string_view::npos) return request;
   std::string_view rest = head.substr(line_end + 2);
   while (!rest.empty()) {

@@ -30,10 +30,14 @@ namespace runtime {
 struct HttpRequest {
   std::string method;
   std::string path;                                          // without the query string
+  // After '?', still percent-encoded ("target=a%3Ab"); empty if none.
+  std::string query;
   std::string version;                                       // "HTTP/1.1"
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   // A request header by case-insensitive name, or empty.
   std::string header(std::string_view name) const;
+  // A query parameter by exact name, percent- and '+'-decoded; nullopt when absent.
+  std::optional<std::string> queryParam(std::string_view name) const;
 };
 
 struct HttpResponse {

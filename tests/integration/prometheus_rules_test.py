@@ -57,6 +57,9 @@ EXPECTED_ALERTS = {
              "SASLAuthFailuresHigh", "IMAPLoginErrorsHigh", "MailboxQuotaNearlyFull",
              "MailcowContainerDown"],
     "watchdog": ["Watchdog"],
+    # issue 8
+    "haproxy": ["HAProxyDown", "HAProxyBackendDown", "HAProxyServerDown", "HAProxyHighHTTP5xxRate",
+                "HAProxyHighQueue", "HAProxySessionsNearLimit", "HAProxyHighResponseTime"],
 }
 SEVERITIES = {"emergency", "critical", "warning", "info"}
 CATEGORIES = {"availability", "cpu", "memory", "disk", "network", "system", "container",
@@ -84,7 +87,7 @@ SELF_METRICS = {
     "loki_request_duration_seconds_count": {"method", "route", "status_code", "ws"},
 }
 DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md",
-             "docs/exporters/mail.md"]
+             "docs/exporters/mail.md", "docs/exporters/haproxy.md"]
 # tern-mail's collector pages: hand-written tables and prose, no generated
 # section (read whole).
 MAIL_DOC_DIR = "docs/exporters/mail"

@@ -50,6 +50,7 @@ import fake_loki  # noqa: E402
 import fake_mailcow  # noqa: E402
 import postfix_env  # noqa: E402
 import grafana_dashboards  # noqa: E402
+import haproxy_env  # noqa: E402
 import harness as h  # noqa: E402
 
 SERVER_NAME = "stack-test-host"
@@ -65,7 +66,7 @@ PROVIDED = {"containers", "cpu-limit", "memory-limit", "loki-push"}
 # The job each single-exporter dashboard is viewed with; the fleet and SLA
 # dashboards mix jobs and keep their default (all).
 DASHBOARD_JOB = {"tern-node": "node", "tern-containers": "container", "tern-logs": "shipper",
-                 "tern-mail": "mail"}
+                 "tern-mail": "mail", "tern-haproxy": "haproxy"}
 MAILCOW_KEY = "stack-test-mailcow-key"
 # What tern-mail's log holds once the dashboards are checked: lines of a
 # Mailcow Postfix (documentation addresses), appended after tern-mail started
@@ -377,10 +378,13 @@ def check_rules(test, prometheus, rule_files_dir):
              f"firing here: {', '.join(firing) or 'none'}")
 
 
-def check_dashboards(test, prometheus, source_dir, provided):
+def check_dashboards(test, prometheus, source_dir, provided, skip_uids=()):
     checked = empty = 0
     for dashboard in grafana_dashboards.load_dashboards(source_dir):
         uid = dashboard.get("uid")
+        if uid in skip_uids:
+            test.skip(f"dashboard {uid}: its exporter was not started ({skip_uids[uid]})")
+            continue
         values = {"instance": SERVER_NAME}
         if uid in DASHBOARD_JOB:
             values["job"] = DASHBOARD_JOB[uid]
@@ -433,6 +437,8 @@ def main():
         parser.add_argument("--container-binary", required=True)
         parser.add_argument("--shipper-binary", required=True)
         parser.add_argument("--mail-binary", required=True)
+        parser.add_argument("--haproxy-binary", help="tern-haproxy; with Debian's haproxy, the "
+                                                     "haproxy job and dashboard are checked too")
 
     args = h.parse_args(__doc__.splitlines()[0], extra)
 
@@ -467,6 +473,26 @@ def main():
                                                  name="tern-shipper")
             mail.start()
             tern_mail, mail_port = h.start_tern(args.mail_binary, mail.tern_mail_args(), name="tern-mail")
+            # HAProxy: a private instance (a failing server, one in
+            # maintenance, a backend answering 500) and tern-haproxy as
+            # compose/haproxy.yml runs it.
+            haproxy_jobs, skip_uids, haproxy = {}, {}, None
+            if not args.haproxy_binary:
+                skip_uids["tern-haproxy"] = "no --haproxy-binary"
+            elif not os.access(haproxy_env.HAPROXY, os.X_OK):
+                skip_uids["tern-haproxy"] = f"{haproxy_env.HAPROXY} is not installed"
+            else:
+                h.require_program(args.haproxy_binary)
+                haproxy = haproxy_env.HAProxyEnv(temp_dir).start()
+                haproxy.set_maint("be_app", "app3")
+                for path in ["/"] * 20 + ["/fail"] * 2:
+                    haproxy_env.http_get(haproxy.frontend_port, path)
+                _, haproxy_port = h.start_tern(
+                    args.haproxy_binary, [f"--haproxy.scrape-uri=unix:{haproxy.socket_path}",
+                                          "--haproxy.server-exclude-states=MAINT"], name="tern-haproxy")
+                haproxy_jobs["haproxy"] = [f"{h.LOOPBACK}:{haproxy_port}"]
+            for uid, why in skip_uids.items():
+                test.skip(f"{uid}: {why}")
 
             webhook = alertmanager_common.WebhookReceiver()
             alertmanager_yml = os.path.join(tmp, "alertmanager.yml")
@@ -479,6 +505,7 @@ def main():
                 "mail": [f"{h.LOOPBACK}:{mail_port}"],
                 "alertmanager": [f"{h.LOOPBACK}:{alertmanager_port}"],
                 "loki": [f"{h.LOOPBACK}:{loki.port}"],
+                **haproxy_jobs,
             }
             config_dir = os.path.join(tmp, "prometheus")
 
@@ -502,12 +529,14 @@ def main():
             check_rules(test, prometheus, os.path.join(config_dir, "rules"))
             # Rates need two samples inside their window; the scrapes run every second.
             time.sleep(3)
-            check_dashboards(test, prometheus, args.source_dir, PROVIDED | mail.provided)
+            check_dashboards(test, prometheus, args.source_dir, PROVIDED | mail.provided, skip_uids)
             check_alert_delivery(test, webhook, alertmanager_port)
             for process in (node, container, shipper, tern_mail, alertmanager, prometheus_process):
                 test.check(process.alive(), f"{process.name} exited: {process.stderr_text()[-500:]}")
             loki.stop()
             webhook.stop()
+            if haproxy:
+                haproxy.stop()
 
     return h.run_test("stack_live_test", body, timeout=args.timeout)
 

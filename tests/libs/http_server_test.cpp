@@ -74,6 +74,26 @@ TEST_CASE("parseRequestHead") {
   CHECK_FALSE(runtime::parseRequestHead("GET / HTTP/1.1\r\nno colon here\r\n"));
 }
 
+TEST_CASE("the query string is kept apart from the path and decoded by parameter") {
+  auto request = runtime::parseRequestHead(
+      "GET /probe?target=unix%3A%2Frun%2Fa.sock&x=a+b&empty=&bare HTTP/1.1\r\n\r\n");
+  REQUIRE(request);
+  CHECK(request->path == "/probe");
+  CHECK(request->query == "target=unix%3A%2Frun%2Fa.sock&x=a+b&empty=&bare");
+  CHECK(request->queryParam("target") == std::optional<std::string>("unix:/run/a.sock"));
+  CHECK(request->queryParam("x") == std::optional<std::string>("a b"));
+  CHECK(request->queryParam("empty") == std::optional<std::string>(""));
+  CHECK(request->queryParam("bare") == std::optional<std::string>(""));
+  CHECK_FALSE(request->queryParam("missing"));
+  auto plain = runtime::parseRequestHead("GET /metrics HTTP/1.1\r\n\r\n");
+  REQUIRE(plain);
+  CHECK(plain->query.empty());
+  // A broken escape stays literal rather than failing the request.
+  auto broken = runtime::parseRequestHead("GET /p?t=%zz%4 HTTP/1.1\r\n\r\n");
+  REQUIRE(broken);
+  CHECK(broken->queryParam("t") == std::optional<std::string>("%zz%4"));
+}
+
 TEST_CASE("the server answers routes, pipelining, bad heads and HTTP/1.0 on loopback") {
   runtime::HttpServer server;
   server.route("/ok", [](const runtime::HttpRequest&) {

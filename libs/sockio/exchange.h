@@ -1,0 +1,61 @@
+#pragma once
+// One request/response exchange on a stream socket with a deadline: connect
+// (a unix socket path, or TCP host:port), write the request, read until the
+// answer is complete (as told by a predicate), the peer closes, the size bound
+// is hit, or time runs out. A stuck peer never hangs a scrape. Errors are
+// values naming the endpoint.
+//
+// This is exporters/mail/unix_exchange generalised to TCP, for HAProxy's
+// runtime API, which listens on either. The mail exporter can use it as is
+// (unixExchange keeps that signature).
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/expected.h"
+
+namespace sockio {
+
+struct SocketError {
+  enum class Kind { unreachable, io, timeout, too_large };
+  Kind kind;
+  std::string message;
+};
+
+struct Endpoint {
+  enum class Kind { unix_socket, tcp };
+  Kind kind = Kind::unix_socket;
+  std::string path;  // unix_socket
+  std::string host;  // tcp: a name or a numeric address (IPv6 without brackets)
+  int port = 0;      // tcp
+  // "unix:/run/x.sock" style name used in errors.
+  std::string describe() const;
+};
+
+// `complete` tells whether the bytes read so far are a whole answer; nullptr
+// reads until the peer closes.
+using Completion = std::function<bool(std::string_view)>;
+
+base::Expected<std::string, SocketError> exchange(const Endpoint& endpoint,
+                                                  std::string_view request,
+                                                  const Completion& complete,
+                                                  std::chrono::milliseconds timeout,
+                                                  std::size_t max_bytes = 16 * 1024 * 1024);
+
+// Connects to the endpoint by the deadline; the connected descriptor
+// (non-blocking, close-on-exec) is the caller's to close. For protocols
+// that need more than one exchange (TLS).
+base::Expected<int, SocketError> connectTo(const Endpoint& endpoint,
+                                           std::chrono::steady_clock::time_point deadline);
+
+inline base::Expected<std::string, SocketError> unixExchange(
+    const std::string& path, std::string_view request, const Completion& complete,
+    std::chrono::milliseconds timeout, std::size_t max_bytes = 16 * 1024 * 1024) {
+  return exchange(Endpoint{Endpoint::Kind::unix_socket, path, {}, 0}, request, complete, timeout,
+                  max_bytes);
+}
+
+}  // namespace sockio
