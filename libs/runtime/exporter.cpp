@@ -107,6 +107,12 @@ Exporter::~Exporter() = default;
 
 CLI::App& Exporter::flags() { return *app_; }
 
+void Exporter::route(const std::string& path, Handler handler) {
+  extra_routes_.emplace_back(path, std::move(handler));
+}
+
+void Exporter::afterParse(std::function<void()> hook) { after_parse_.push_back(std::move(hook)); }
+
 std::optional<int> Exporter::prepare(int argc, const char* const* argv) {
   registry_.addFlags(*app_);
   // CLI11 2.1 reads "--flag=" (an empty value, which kingpin accepts) as a
@@ -133,6 +139,7 @@ std::optional<int> Exporter::prepare(int argc, const char* const* argv) {
 
   serving_ = std::make_unique<Serving>();
   try {
+    for (const auto& hook : after_parse_) hook();
     if (!options_.web_config_file.empty()) {
       serving_->web_config = loadWebConfig(options_.web_config_file);
     }
@@ -292,6 +299,7 @@ int Exporter::serve() {
     response.body = "Ready\n";
     return response;
   });
+  for (const auto& [path, handler] : extra_routes_) server.route(path, handler);
   server.route(options_.telemetry_path,
                [this](const HttpRequest& request) { return serveMetrics(request); });
   if (serving.auth->enabled()) {

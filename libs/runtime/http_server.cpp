@@ -106,7 +106,9 @@ std::optional<HttpRequest> parseRequestHead(std::string_view head) {
   if (request.method.empty() || target.empty() || target.front() != '/' ||
       !request.version.starts_with("HTTP/1."))
     return std::nullopt;
-  request.path = std::string(target.substr(0, target.find('?')));
+  const auto question = target.find('?');
+  request.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
   if (line_end == std::string_view::npos) return request;
   std::string_view rest = head.substr(line_end + 2);
   while (!rest.empty()) {

@@ -30,6 +30,7 @@ namespace runtime {
 struct HttpRequest {
   std::string method;
   std::string path;                                          // without the query string
+  std::string query;  // after '?', still percent-encoded; empty without one
   std::string version;                                       // "HTTP/1.1"
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   // A request header by case-insensitive name, or empty.
