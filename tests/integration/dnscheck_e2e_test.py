@@ -104,7 +104,7 @@ sites:
         families = harness.parse_exposition(harness.scrape(port))
         test.check(time.monotonic() - scrape_started < 0.5, "a scrape waited on the network")
         if "dns_check_last_cycle_timestamp_seconds" in families and \
-                "probe_last_cycle_timestamp_seconds" in families:
+                "dnscheck_probe_last_cycle_timestamp_seconds" in families:
             break
         time.sleep(0.1)
     test.require("dns_record_match" in families and "probe_success" in families,
