@@ -53,6 +53,8 @@ EXPECTED_ALERTS = {
     "logs": ["LogShipperDown", "LogShipperDroppingLines", "LogShipperLagging",
              "LokiRequestErrors"],
     "watchdog": ["Watchdog"],
+    "dns": ["DNSRecordMismatch", "DNSCNAMEConflict", "DNSLookupFailing", "Route53DriftDetected",
+            "SiteDown", "SiteSlow", "CertificateExpiringSoon", "CertificateExpired"],
 }
 SEVERITIES = {"emergency", "critical", "warning", "info"}
 CATEGORIES = {"availability", "cpu", "memory", "disk", "network", "system", "container",
@@ -79,7 +81,8 @@ SELF_METRICS = {
     # Loki (the _count series of its request histogram)
     "loki_request_duration_seconds_count": {"method", "route", "status_code", "ws"},
 }
-DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md"]
+DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md",
+             "docs/exporters/dnscheck.md"]
 # Numbers a template's expression may hold itself: none is a threshold.
 ALLOWED_LITERALS = {"0", "1", "100"}
 PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
@@ -128,7 +131,7 @@ def documented_metrics(source_dir):
         for m in prose.finditer(text[:begin] + text[end:]):
             name = m.group(1)
             if not name.startswith(("node_", "container_", "promtail_", "tern_shipper_",
-                                    "logentry_")) or name in metrics:
+                                    "logentry_", "dns_", "probe_", "route53_")) or name in metrics:
                 continue
             labels = in_prose.setdefault(name, None)
             if m.group(2) is not None:
@@ -164,7 +167,7 @@ def parse_expr(expr):
     text = re.sub(r"\[[^\]]*\]", " ", text)               # ranges, subqueries
     text = re.sub(r'"(?:[^"\\]|\\.)*"', " ", text)        # strings
     text = re.sub(r"\boffset\s+-?[0-9a-z]+", " ", text)   # offsets
-    text = re.sub(r"(?<![a-zA-Z_:])[0-9][0-9.eE+]*", " ", text)  # numbers
+    text = re.sub(r"(?<![a-zA-Z_:0-9])[0-9][0-9.eE+]*", " ", text)  # numbers (not route53_...)
     bare = set()
     for m in IDENT.finditer(text):
         name = m.group(0)
@@ -294,6 +297,7 @@ def check_rules(test, source_dir, renderer):
     catalog = documented_metrics(source_dir)
     test.require(len(catalog) > 100, "docs/exporters/*.md: no METRICS tables found")
     alerts = {}
+    severities = {}
     files = sorted(glob.glob(os.path.join(prom, "rules", "*.yml")))
     areas = [os.path.splitext(os.path.basename(p))[0] for p in files]
     test.check(set(areas) >= set(EXPECTED_ALERTS),
@@ -311,9 +315,16 @@ def check_rules(test, source_dir, renderer):
                     continue
                 name = rule["alert"]
                 where = f"rules/{area}.yml: {name}"
-                test.check(name not in alerts, f"{where}: alert name also in {alerts.get(name)}")
-                alerts[name] = area
                 labels = rule.get("labels", {})
+                # One name may have a rule per severity (CertificateExpiringSoon:
+                # warning under 14 days, critical under 3), in the same file.
+                severity = labels.get("severity")
+                test.check(name not in alerts or (alerts[name] == area and
+                                                  severity not in severities.get(name, set())),
+                           f"{where}: alert name also in {alerts.get(name)} "
+                           f"(a second rule of one name needs another severity)")
+                severities.setdefault(name, set()).add(severity)
+                alerts[name] = area
                 notes = rule.get("annotations", {})
                 if name in ALWAYS_FIRING:
                     test.check(labels.get("severity") == "none" and labels.get("category") == "meta",
