@@ -18,11 +18,45 @@ void initLibrary() {
   std::call_once(once, [] { ares_library_init(ARES_LIB_INIT_ALL); });
 }
 
+// At most this many queries in flight per resolver: a burst of 500 UDP
+// datagrams overflows a server's (or our) socket buffer on loopback (the
+// kernel charges ~1 KB per datagram against 208 KB), and a lost query costs
+// a whole retry timeout. A window keeps every query fast and is polite to
+// real resolvers; the next query leaves as each answer arrives.
+constexpr std::size_t kWindowPerChannel = 64;
+
+struct Batch;
+
 struct Pending {
-  Query* query;
+  Query* query = nullptr;
   Clock::time_point sent;
-  std::size_t* outstanding;
+  Batch* batch = nullptr;
+  std::vector<unsigned char> packet;  // built up front, sent when the window allows
 };
+
+struct Batch {
+  std::size_t outstanding = 0;  // sent or waiting, not yet answered
+  // Per channel: the queries waiting for a slot, and how many are in flight.
+  std::vector<std::vector<Pending*>> waiting;
+  std::vector<std::size_t> next_waiting;
+  std::vector<std::size_t> in_flight;
+  std::vector<ares_channel> channels;
+  std::vector<std::size_t> channel_of;  // by Pending index
+  Pending* base = nullptr;
+};
+
+void onAnswer(void* arg, int status, int timeouts, unsigned char* answer, int length);
+
+void sendNext(Batch& batch, std::size_t channel) {
+  while (batch.in_flight[channel] < kWindowPerChannel &&
+         batch.next_waiting[channel] < batch.waiting[channel].size()) {
+    Pending* pending = batch.waiting[channel][batch.next_waiting[channel]++];
+    ++batch.in_flight[channel];
+    pending->sent = Clock::now();
+    ares_send(batch.channels[channel], pending->packet.data(),
+              static_cast<int>(pending->packet.size()), onAnswer, pending);
+  }
+}
 
 void onAnswer(void* arg, int status, int /*timeouts*/, unsigned char* answer, int length) {
   auto* pending = static_cast<Pending*>(arg);
@@ -36,7 +70,12 @@ void onAnswer(void* arg, int status, int /*timeouts*/, unsigned char* answer, in
   } else {
     query.error = ares_strerror(status);
   }
-  --*pending->outstanding;
+  Batch& batch = *pending->batch;
+  --batch.outstanding;
+  const std::size_t channel = batch.channel_of[pending - batch.base];
+  --batch.in_flight[channel];
+  // Not after a cancel: run() is giving up on everything left.
+  if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION) sendNext(batch, channel);
 }
 
 }  // namespace
@@ -44,6 +83,7 @@ void onAnswer(void* arg, int status, int /*timeouts*/, unsigned char* answer, in
 struct Client::Channel {
   ares_channel channel = nullptr;
   std::string error;
+  bool recursion_desired = true;
   ~Channel() {
     if (channel != nullptr) ares_destroy(channel);
   }
@@ -55,6 +95,7 @@ Client::~Client() = default;
 
 std::size_t Client::addChannel(const ServerSet& servers) {
   auto channel = std::make_unique<Channel>();
+  channel->recursion_desired = servers.recursion_desired;
   ares_options options{};
   int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
   options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_STAYOPEN;
@@ -80,16 +121,21 @@ std::size_t Client::addChannel(const ServerSet& servers) {
 }
 
 void Client::run(std::span<Query> queries) {
-  std::size_t outstanding = 0;
+  Batch batch;
   std::vector<Pending> pending(queries.size());
+  batch.base = pending.data();
+  batch.waiting.resize(channels_.size());
+  batch.next_waiting.assign(channels_.size(), 0);
+  batch.in_flight.assign(channels_.size(), 0);
+  batch.channel_of.assign(queries.size(), 0);
+  for (const auto& channel : channels_) batch.channels.push_back(channel->channel);
   const Clock::time_point start = Clock::now();
-  // A little past c-ares's own three thirds, so its "timeout" normally wins.
-  const Clock::time_point deadline = start + timeout_ + std::chrono::milliseconds(50);
   for (std::size_t i = 0; i < queries.size(); ++i) {
     Query& query = queries[i];
     query.answered = false;
     query.error.clear();
     query.response.clear();
+    query.duration = {};
     if (query.channel >= channels_.size()) {
       query.error = "no such resolver";
       continue;
@@ -102,24 +148,31 @@ void Client::run(std::span<Query> queries) {
     unsigned char* buffer = nullptr;
     int length = 0;
     // 1232: the EDNS buffer size DNS flag day 2020 settled on (large TXT answers fit).
-    int status =
-        ares_create_query(query.name.c_str(), ns_c_in, query.type, 0, 1, &buffer, &length, 1232);
+    int status = ares_create_query(query.name.c_str(), ns_c_in, query.type, 0,
+                                   channel.recursion_desired ? 1 : 0, &buffer, &length, 1232);
     if (status != ARES_SUCCESS) {
       query.error = std::string("cannot build the query: ") + ares_strerror(status);
       continue;
     }
-    // ares_create_query always sets RD; clear it where the channel asks so.
-    ares_options options{};
-    int mask = 0;
-    if (ares_save_options(channel.channel, &options, &mask) == ARES_SUCCESS) {
-      if (options.flags & ARES_FLAG_NORECURSE) buffer[2] &= static_cast<unsigned char>(~0x01);
-      ares_destroy_options(&options);
-    }
-    pending[i] = Pending{&query, Clock::now(), &outstanding};
-    ++outstanding;
-    ares_send(channel.channel, buffer, length, onAnswer, &pending[i]);
+    pending[i].query = &query;
+    pending[i].batch = &batch;
+    pending[i].packet.assign(buffer, buffer + length);
     ares_free_string(buffer);
+    batch.channel_of[i] = query.channel;
+    batch.waiting[query.channel].push_back(&pending[i]);
+    ++batch.outstanding;
   }
+  for (std::size_t c = 0; c < channels_.size(); ++c) sendNext(batch, c);
+  // Each query has the full timeout from when it leaves; the whole batch
+  // gets enough windows' worth of it, and c-ares's own per-try timeouts
+  // normally end a silent server's queries first.
+  std::size_t longest_queue = 0;
+  for (const auto& waiting : batch.waiting) longest_queue = std::max(longest_queue, waiting.size());
+  const auto windows =
+      static_cast<long>((longest_queue + kWindowPerChannel - 1) / kWindowPerChannel);
+  const Clock::time_point deadline =
+      start + timeout_ * std::max(1L, windows) + std::chrono::milliseconds(50);
+  std::size_t& outstanding = batch.outstanding;
 
   std::vector<pollfd> fds;
   std::vector<std::size_t> owners;
