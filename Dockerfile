@@ -45,7 +45,7 @@ COPY libs libs
 COPY exporters exporters
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
           -DTERN_REVISION="${REVISION}" -DTERN_BRANCH=docker \
- && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper \
+ && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper tern-dnscheck \
  && cmake --install /build --prefix /usr/local --strip \
  && /usr/local/bin/tern-node --version
 
@@ -72,7 +72,7 @@ RUN set -e; \
     mkdir -p /var/lib/tern-shipper; \
     chown 0:65532 /var/lib/tern-shipper; \
     chmod 0775 /var/lib/tern-shipper
-COPY --from=binaries /usr/local/bin/tern-node /usr/local/bin/tern-container /usr/local/bin/tern-shipper /usr/local/bin/
+COPY --from=binaries /usr/local/bin/tern-node /usr/local/bin/tern-container /usr/local/bin/tern-shipper /usr/local/bin/tern-dnscheck /usr/local/bin/
 USER 65532:65532
 WORKDIR /
 # tern-node, tern-container, tern-shipper

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grafana_dashboards as gd  # noqa: E402
 import harness as h  # noqa: E402
 
-EXPECTED_UIDS = {"tern-fleet", "tern-node", "tern-containers", "tern-sla", "tern-logs"}
+EXPECTED_UIDS = {"tern-fleet", "tern-node", "tern-containers", "tern-sla", "tern-logs", "tern-dns"}
 MIN_SCHEMA_VERSION = 38  # Grafana 10.0
 
 # The datasources every dashboard may refer to: uid -> (type, url).
