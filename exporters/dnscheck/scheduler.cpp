@@ -169,7 +169,8 @@ std::shared_ptr<const Snapshot> Scheduler::runProbeCycle() {
   auto snapshot = std::make_shared<Snapshot>();
   for (auto& [name, family] : merged) snapshot->push_back(std::move(family));
   runtime::MetricSink sink;
-  sink.gauge("dnscheck_probe_cycle_duration_seconds", "Wall time of the last cycle of site and TLS probes.",
+  sink.gauge("dnscheck_probe_cycle_duration_seconds",
+             "Wall time of the last cycle of site and TLS probes.",
              std::chrono::duration<double>(Clock::now() - start).count());
   sink.gauge("dnscheck_probe_last_cycle_timestamp_seconds",
              "When the last cycle of site and TLS probes finished (Unix time).", wallNow());
