@@ -1,4 +1,5 @@
-# tern's exporters in one image: tern-node, tern-container, tern-shipper and tern-mail in
+# tern's exporters in one image: tern-node, tern-container, tern-shipper, tern-mail,
+# tern-haproxy and tern-dnscheck in
 # /usr/local/bin, run as the non-root user tern (65532). No ENTRYPOINT: the
 # command names the binary, e.g.
 #   docker build -t tern:local .
@@ -7,15 +8,16 @@
 #
 # Stages:
 #   build     Debian bookworm, scripts/install-deps --build-only, a Release
-#             build of the four binaries, installed stripped into /usr/local/bin.
+#             build of the binaries, installed stripped into /usr/local/bin.
 #   runtime   Debian bookworm-slim with only what the binaries load at run time:
-#             tern-node and tern-container are static; tern-shipper and
-#             tern-mail link libcurl (HTTPS to Loki, to Mailcow's API), which
+#             tern-node, tern-container and tern-haproxy are static;
+#             tern-shipper, tern-mail and tern-dnscheck link libcurl (HTTPS to
+#             Loki, to Mailcow's API, site probes), which
 #             brings its own libraries, and need the CA certificates.
 #
 # Build arguments:
 #   BINARIES          where the binaries come from: the build stage (default), or
-#                     any image holding /usr/local/bin/tern-{node,container,shipper,mail}
+#                     any image holding /usr/local/bin/tern-{node,container,shipper,mail,haproxy,dnscheck}
 #                     (binaries built on a bookworm host; tests/integration/
 #                     docker_build_test.py builds only the runtime stage this way,
 #                     with BuildKit, which skips stages the target does not need)
@@ -45,7 +47,7 @@ COPY libs libs
 COPY exporters exporters
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
           -DTERN_REVISION="${REVISION}" -DTERN_BRANCH=docker \
- && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper tern-mail \
+ && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper tern-mail tern-haproxy tern-dnscheck \
  && cmake --install /build --prefix /usr/local --strip \
  && /usr/local/bin/tern-node --version
 
@@ -73,13 +75,13 @@ RUN set -e; \
     chown 0:65532 /var/lib/tern-shipper; \
     chmod 0775 /var/lib/tern-shipper
 COPY --from=binaries /usr/local/bin/tern-node /usr/local/bin/tern-container /usr/local/bin/tern-shipper \
-     /usr/local/bin/tern-mail /usr/local/bin/
+     /usr/local/bin/tern-mail /usr/local/bin/tern-haproxy /usr/local/bin/tern-dnscheck /usr/local/bin/
 USER 65532:65532
 WORKDIR /
-# tern-node, tern-container, tern-shipper, tern-mail
-EXPOSE 9100 9338 9080 9154
+# tern-node, tern-container, tern-shipper, tern-mail, tern-haproxy, tern-dnscheck
+EXPOSE 9100 9338 9080 9154 9101 9115
 LABEL org.opencontainers.image.title="tern" \
-      org.opencontainers.image.description="Prometheus exporters for small fleets: tern-node (node_exporter names), tern-container (cAdvisor names), tern-shipper (Promtail-compatible log shipper), tern-mail (Postfix, Dovecot, Mailcow; postfix_exporter names)" \
+      org.opencontainers.image.description="Prometheus exporters for small fleets: tern-node (node_exporter names), tern-container (cAdvisor names), tern-shipper (Promtail-compatible log shipper), tern-mail (Postfix, Dovecot, Mailcow; postfix_exporter names), tern-haproxy (haproxy_exporter names), tern-dnscheck (DNS records, Route53, blackbox_exporter probe names)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}"

@@ -1203,6 +1203,8 @@ def logs():
                        "{{instance}}")], w=8, min=0)
     return d
 
+# --------------------------------------------------------------------------
+# DNS and probes (tern-dnscheck)
 
 # --------------------------------------------------------------------------
 # Mail
@@ -1503,7 +1505,113 @@ def haproxy():
     return d
 
 
-DASHBOARDS = (fleet, sla, node, containers, logs, mail, haproxy)
+# --------------------------------------------------------------------------
+# DNS and probes
+
+
+def dns():
+    sel = JOB_INSTANCE
+    d = Dashboard(
+        "tern-dns", "DNS and probes", "Sites", "dns.json",
+        "tern-dnscheck: declared DNS records per resolver (matches, CNAMEs shadowing records, "
+        "failing lookups, resolvers that disagree) and the declared sites and TLS endpoints "
+        "(blackbox_exporter's probe_* names, one target label each).",
+        ["tern", "dns", "probes", "certificates"],
+        [datasource_var()] + job_instance_vars("dnscheck_build_info"))
+
+    d.row("DNS records")
+    d.stat("Records as declared", "Share of (record, resolver) checks whose answer equals the "
+           "declared values (dns_record_match).", "percentunit",
+           [prom(f'avg(dns_record_match{{{sel}}})')],
+           steps=thresholds(0.99, GREEN, base=RED), decimals=1)
+    d.stat("CNAME conflicts", "Checks where a CNAME shadows a record of another type "
+           "(dns_record_cname_conflict == 1). DNSCNAMEConflict pages on these.", "none",
+           [prom(f'count(dns_record_cname_conflict{{{sel}}} == 1) or vector(0)')],
+           steps=thresholds(1, RED), color_mode="background")
+    d.stat("Failing lookups", "Checks whose last lookup failed: timeout, SERVFAIL or REFUSED "
+           "(dns_lookup_success == 0).", "none",
+           [prom(f'count(dns_lookup_success{{{sel}}} == 0) or vector(0)')],
+           steps=thresholds(1, ORANGE), color_mode="background")
+    d.stat("Resolvers disagreeing", "Records whose resolvers answered differently "
+           "(dns_resolvers_agree == 0).", "none",
+           [prom(f'count(dns_resolvers_agree{{{sel}}} == 0) or vector(0)')],
+           steps=thresholds(1, ORANGE), color_mode="background")
+    d.stat("Check cycle", "Wall time of the last full cycle of DNS checks (all queries in "
+           "flight at once).", "s",
+           [prom(f'max(dns_check_cycle_duration_seconds{{{sel}}})')],
+           steps=thresholds(1, ORANGE))
+    d.stat("Results age", "Seconds since the last DNS cycle finished; more than two "
+           "check intervals means the loop is stuck.", "s",
+           [prom(f'time() - max(dns_check_last_cycle_timestamp_seconds{{{sel}}})')],
+           steps=thresholds(300, ORANGE))
+    d.table("Records", "One row per declared record and resolver: answer equals the "
+            "declaration (1/0), a CNAME shadows it (1/0), lookup succeeded (1/0), TTL and "
+            "lookup time.", "none",
+            [prom(f'max by (name, type, resolver) (dns_record_match{{{sel}}})', instant=True,
+                  table=True),
+             prom(f'max by (name, type, resolver) (dns_record_cname_conflict{{{sel}}})',
+                  instant=True, table=True),
+             prom(f'max by (name, type, resolver) (dns_lookup_success{{{sel}}})', instant=True,
+                  table=True),
+             prom(f'max by (name, type, resolver) (dns_record_ttl_seconds{{{sel}}})',
+                  instant=True, table=True),
+             prom(f'max by (name, type, resolver) (dns_lookup_duration_seconds{{{sel}}})',
+                  instant=True, table=True)],
+            columns={"Value #A": ("Match", "none", None),
+                     "Value #B": ("CNAME conflict", "none", None),
+                     "Value #C": ("Lookup ok", "none", None),
+                     "Value #D": ("TTL", "s", None),
+                     "Value #E": ("Lookup time", "s", None)}, h=10)
+    d.table("Answers", "What each resolver answered (values, rcode) beside what was declared: "
+            "dns_record_answer_info and dns_record_expected_info.", "none",
+            [prom(f'max by (name, type, resolver, rcode, values) '
+                  f'(dns_record_answer_info{{{sel}}})', instant=True, table=True)],
+            w=12, h=10, columns={"Value #A": ("Series", "none", None)})
+    d.table("Declared", "The declared values of each record (dns_record_expected_info).", "none",
+            [prom(f'max by (name, type, values) (dns_record_expected_info{{{sel}}})',
+                  instant=True, table=True)],
+            w=12, h=10, columns={"Value #A": ("Series", "none", None)})
+    d.timeseries("Lookup time by resolver", "Slowest lookup of the cycle per resolver "
+                 "(dns_lookup_duration_seconds).", "s",
+                 [prom(f'max by (resolver) (dns_lookup_duration_seconds{{{sel}}})',
+                       "{{resolver}}")], min=0)
+    d.timeseries("Failing lookups by resolver", "Checks per resolver whose lookup failed.",
+                 "none",
+                 [prom(f'count by (resolver) (dns_lookup_success{{{sel}}} == 0) or '
+                       f'count by (resolver) (dns_lookup_success{{{sel}}}) * 0',
+                       "{{resolver}}")], min=0)
+
+    d.row("Sites and certificates")
+    d.table("Probes", "One row per site or TLS endpoint: probe succeeded (1/0), HTTP status, "
+            "probe duration, and time left on its earliest certificate.", "none",
+            [prom(f'max by (target) (probe_success{{{sel}}})', instant=True, table=True),
+             prom(f'max by (target) (probe_http_status_code{{{sel}}})', instant=True,
+                  table=True),
+             prom(f'max by (target) (probe_duration_seconds{{{sel}}})', instant=True,
+                  table=True),
+             prom(f'min by (target) (probe_ssl_earliest_cert_expiry{{{sel}}}) - time()',
+                  instant=True, table=True)],
+            columns={"Value #A": ("Up", "none", None),
+                     "Value #B": ("HTTP status", "none", None),
+                     "Value #C": ("Duration", "s", None),
+                     "Value #D": ("Certificate expires in", "s", None)}, h=10)
+    d.timeseries("Probe success", "probe_success per target over time (1 up, 0 down); "
+                 "SiteDown fires after 2 minutes at 0.", "none",
+                 [prom(f'max by (target) (probe_success{{{sel}}})', "{{target}}")],
+                 min=0, max=1)
+    d.timeseries("HTTP phases", "Time of each phase of the HTTP probes, summed over the "
+                 "targets shown: resolve, connect, tls, processing (the server), transfer.", "s",
+                 [prom(f'sum by (phase) (probe_http_duration_seconds{{{sel}}})', "{{phase}}")],
+                 stack=True, min=0)
+    d.timeseries("Certificate time left", "Time until the earliest certificate of each "
+                 "target's chain expires (CertificateExpiringSoon under 14 days, critical "
+                 "under 3).", "s",
+                 [prom(f'min by (target) (probe_ssl_earliest_cert_expiry{{{sel}}}) - time()',
+                       "{{target}}")], w=24)
+    return d
+
+
+DASHBOARDS = (fleet, sla, node, containers, logs, mail, haproxy, dns)
 
 
 def build():

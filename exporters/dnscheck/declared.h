@@ -32,7 +32,7 @@ struct TtlBounds {
 };
 
 struct DeclaredRecord {
-  std::string name;                 // canonical
+  std::string name;  // canonical
   RecordType type = RecordType::A;
   std::vector<std::string> values;  // canonical, sorted, unique
   TtlBounds ttl;
@@ -51,6 +51,7 @@ struct Site {
   std::string url;
   std::vector<int> expected_status;  // empty: any 2xx
   std::string body_regex;            // empty: not checked
+  std::string ca_file;               // PEM bundle to verify with; empty: the system's
   std::chrono::milliseconds timeout{5000};
   int line = 0;
 };
@@ -59,6 +60,7 @@ struct TlsEndpoint {
   std::string host;  // connect to host:port
   std::uint16_t port = 443;
   std::string server_name;  // SNI and the name verified; defaults to host
+  std::string ca_file;      // PEM bundle to verify with; empty: the system's
   std::chrono::milliseconds timeout{5000};
   int line = 0;
 };

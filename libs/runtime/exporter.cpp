@@ -107,10 +107,11 @@ Exporter::~Exporter() = default;
 
 CLI::App& Exporter::flags() { return *app_; }
 
-void Exporter::route(std::string path,
-                     std::function<HttpResponse(const HttpRequest&)> handler) {
-  extra_routes_.emplace_back(std::move(path), std::move(handler));
+void Exporter::route(const std::string& path, Handler handler) {
+  extra_routes_.emplace_back(path, std::move(handler));
 }
+
+void Exporter::afterParse(std::function<void()> hook) { after_parse_.push_back(std::move(hook)); }
 
 std::optional<int> Exporter::prepare(int argc, const char* const* argv) {
   registry_.addFlags(*app_);
@@ -138,6 +139,7 @@ std::optional<int> Exporter::prepare(int argc, const char* const* argv) {
 
   serving_ = std::make_unique<Serving>();
   try {
+    for (const auto& hook : after_parse_) hook();
     if (!options_.web_config_file.empty()) {
       serving_->web_config = loadWebConfig(options_.web_config_file);
     }

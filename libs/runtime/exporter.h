@@ -70,9 +70,14 @@ class Exporter {
   std::optional<int> prepare(int argc, const char* const* argv);
   int serve();
 
-  // An extra GET route served next to the metrics path, behind the same TLS
-  // and basic auth (blackbox-style /probe). Add before run().
-  void route(std::string path, std::function<HttpResponse(const HttpRequest&)> handler);
+  // Extra exact-path routes (blackbox's /probe), served with the same TLS and
+  // authentication as /metrics. Add before run().
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  void route(const std::string& path, Handler handler);
+  // Runs once the flags are parsed, before the collectors are built: loading
+  // a configuration file named by a flag. Throwing stops the start-up with
+  // the exception's message (exit code 1).
+  void afterParse(std::function<void()> hook);
 
   // One scrape rendered as exposition text.
   std::string render(std::chrono::steady_clock::time_point deadline);
@@ -85,8 +90,8 @@ class Exporter {
   CollectorRegistry registry_;
   std::unique_ptr<CLI::App> app_;
   std::unique_ptr<Serving> serving_;
-  std::vector<std::pair<std::string, std::function<HttpResponse(const HttpRequest&)>>>
-      extra_routes_;
+  std::vector<std::pair<std::string, Handler>> extra_routes_;
+  std::vector<std::function<void()>> after_parse_;
 };
 
 }  // namespace runtime

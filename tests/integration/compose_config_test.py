@@ -69,6 +69,7 @@ COMBINATIONS = {
     "edge+agent": ["edge.yml", "edge-agent.yml"],
     "edge+mail": ["edge.yml", "mail.yml"],
     "edge+haproxy": ["edge.yml", "haproxy.yml"],
+    "central+dnscheck": ["central.yml", "dnscheck.yml"],
 }
 
 CENTRAL_HEALTH = {

@@ -23,7 +23,7 @@ import grafana_dashboards as gd  # noqa: E402
 import harness as h  # noqa: E402
 
 EXPECTED_UIDS = {"tern-fleet", "tern-node", "tern-containers", "tern-sla", "tern-logs", "tern-mail",
-                 "tern-haproxy"}
+                 "tern-haproxy", "tern-dns"}
 MIN_SCHEMA_VERSION = 38  # Grafana 10.0
 
 # The datasources every dashboard may refer to: uid -> (type, url).

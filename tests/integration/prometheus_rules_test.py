@@ -60,6 +60,8 @@ EXPECTED_ALERTS = {
     # issue 8
     "haproxy": ["HAProxyDown", "HAProxyBackendDown", "HAProxyServerDown", "HAProxyHighHTTP5xxRate",
                 "HAProxyHighQueue", "HAProxySessionsNearLimit", "HAProxyHighResponseTime"],
+    "dns": ["DNSRecordMismatch", "DNSCNAMEConflict", "DNSLookupFailing", "Route53DriftDetected",
+            "SiteDown", "SiteSlow", "CertificateExpiringSoon", "CertificateExpired"],
 }
 SEVERITIES = {"emergency", "critical", "warning", "info"}
 CATEGORIES = {"availability", "cpu", "memory", "disk", "network", "system", "container",
@@ -87,12 +89,14 @@ SELF_METRICS = {
     "loki_request_duration_seconds_count": {"method", "route", "status_code", "ws"},
 }
 DOC_PAGES = ["docs/exporters/node.md", "docs/exporters/container.md", "docs/exporters/shipper.md",
-             "docs/exporters/mail.md", "docs/exporters/haproxy.md"]
+             "docs/exporters/mail.md", "docs/exporters/haproxy.md",
+             "docs/exporters/dnscheck.md"]
 # tern-mail's collector pages: hand-written tables and prose, no generated
 # section (read whole).
 MAIL_DOC_DIR = "docs/exporters/mail"
 PROSE_PREFIXES = ("node_", "container_", "promtail_", "tern_shipper_", "logentry_", "postfix_",
-                  "dovecot_", "mailcow_", "mail_exporter_", "opendkim_")
+                  "dovecot_", "mailcow_", "mail_exporter_", "opendkim_", "dns_", "probe_",
+                  "route53_")
 # Numbers a template's expression may hold itself: none is a threshold.
 ALLOWED_LITERALS = {"0", "1", "100"}
 PROMQL_KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
@@ -198,7 +202,7 @@ def parse_expr(expr):
     text = re.sub(r"\[[^\]]*\]", " ", text)               # ranges, subqueries
     text = re.sub(r'"(?:[^"\\]|\\.)*"', " ", text)        # strings
     text = re.sub(r"\boffset\s+-?[0-9a-z]+", " ", text)   # offsets
-    text = re.sub(r"(?<![a-zA-Z_:])[0-9][0-9.eE+]*", " ", text)  # numbers
+    text = re.sub(r"(?<![a-zA-Z_:0-9])[0-9][0-9.eE+]*", " ", text)  # numbers (not route53_...)
     bare = set()
     for m in IDENT.finditer(text):
         name = m.group(0)
@@ -328,6 +332,7 @@ def check_rules(test, source_dir, renderer):
     catalog = documented_metrics(source_dir)
     test.require(len(catalog) > 100, "docs/exporters/*.md: no METRICS tables found")
     alerts = {}
+    severities = {}
     files = sorted(glob.glob(os.path.join(prom, "rules", "*.yml")))
     areas = [os.path.splitext(os.path.basename(p))[0] for p in files]
     test.check(set(areas) >= set(EXPECTED_ALERTS),
@@ -345,9 +350,16 @@ def check_rules(test, source_dir, renderer):
                     continue
                 name = rule["alert"]
                 where = f"rules/{area}.yml: {name}"
-                test.check(name not in alerts, f"{where}: alert name also in {alerts.get(name)}")
-                alerts[name] = area
                 labels = rule.get("labels", {})
+                # One name may have a rule per severity (CertificateExpiringSoon:
+                # warning under 14 days, critical under 3), in the same file.
+                severity = labels.get("severity")
+                test.check(name not in alerts or (alerts[name] == area and
+                                                  severity not in severities.get(name, set())),
+                           f"{where}: alert name also in {alerts.get(name)} "
+                           f"(a second rule of one name needs another severity)")
+                severities.setdefault(name, set()).add(severity)
+                alerts[name] = area
                 notes = rule.get("annotations", {})
                 if name in ALWAYS_FIRING:
                     test.check(labels.get("severity") == "none" and labels.get("category") == "meta",

@@ -7,7 +7,9 @@ Alertmanager with the repository's own configuration (prometheus/render_local.py
 and alertmanager/render_local.py point the targets at this test's processes and
 every receiver at a webhook in this test), tern-node, tern-container (against
 the Docker engine of the `docker` fixture, with a few containers of its own),
-tern-shipper and tern-mail. tern-mail reads a Postfix log this test writes
+tern-shipper, tern-mail, tern-haproxy (a private HAProxy, haproxy_env.py) and
+tern-dnscheck (a private dnsmasq and an openssl s_server, dnscheck_env.py).
+tern-mail reads a Postfix log this test writes
 (deliveries, rejects of each class, a SASL failure), Mailcow's API from
 fake_mailcow.py (the mailcow fixtures, mailboxes on), and, when this machine
 can run them (root, Debian's postfix and dovecot-imapd), the showq socket of a
@@ -66,7 +68,8 @@ PROVIDED = {"containers", "cpu-limit", "memory-limit", "loki-push"}
 # The job each single-exporter dashboard is viewed with; the fleet and SLA
 # dashboards mix jobs and keep their default (all).
 DASHBOARD_JOB = {"tern-node": "node", "tern-containers": "container", "tern-logs": "shipper",
-                 "tern-mail": "mail", "tern-haproxy": "haproxy"}
+                 "tern-mail": "mail", "tern-haproxy": "haproxy",
+                 "tern-dns": "dnscheck"}
 MAILCOW_KEY = "stack-test-mailcow-key"
 # What tern-mail's log holds once the dashboards are checked: lines of a
 # Mailcow Postfix (documentation addresses), appended after tern-mail started
@@ -432,6 +435,40 @@ def check_alert_delivery(test, webhook, alertmanager_port):
 # --------------------------------------------------------------------------
 
 
+def start_dnscheck(temp_dir, binary):
+    """tern-dnscheck with a declared state on a private dnsmasq (a record that
+    matches, one with a shadowing CNAME) and an HTTPS site and TLS endpoint on
+    openssl s_server with a certificate from a test CA. Returns its port."""
+    import datetime
+    import dnscheck_env
+    for program in (dnscheck_env.DNSMASQ, dnscheck_env.OPENSSL):
+        h.require_program(program)
+    _, dns_port = dnscheck_env.start_dnsmasq(temp_dir, "zone", [
+        "host-record=www.example.test,192.0.2.1",
+        "cname=mail.example.test,relay.example.test",
+        "host-record=relay.example.test,192.0.2.50",
+    ])
+    pki = dnscheck_env.Pki(temp_dir)
+    now = dnscheck_env.utc_now()
+    cert, key = pki.issue("site", ["localhost"], now - datetime.timedelta(days=1),
+                          now + datetime.timedelta(days=10))
+    _, https_port = dnscheck_env.start_s_server(cert, key)
+    declared = temp_dir.file("declared.yml", f"""check_interval: 2s
+resolvers:
+  - {{name: system, servers: ["127.0.0.1:{dns_port}"]}}
+  - {{name: second, servers: ["127.0.0.1:{dns_port}"]}}
+records:
+  - {{name: www.example.test, type: A, values: [192.0.2.1], ttl: {{max: 3600}}, resolvers: [system, second]}}
+  - {{name: mail.example.test, type: A, values: [192.0.2.10]}}
+sites:
+  - {{url: "https://localhost:{https_port}/", ca_file: {pki.ca_cert}}}
+tls:
+  - {{endpoint: "127.0.0.1:{https_port}", server_name: localhost, ca_file: {pki.ca_cert}}}
+""")
+    _, port = h.start_tern(binary, [f"--config.declared={declared}"], name="tern-dnscheck")
+    return port
+
+
 def main():
     def extra(parser):
         parser.add_argument("--container-binary", required=True)
@@ -439,6 +476,8 @@ def main():
         parser.add_argument("--mail-binary", required=True)
         parser.add_argument("--haproxy-binary", help="tern-haproxy; with Debian's haproxy, the "
                                                      "haproxy job and dashboard are checked too")
+        parser.add_argument("--dnscheck-binary", help="tern-dnscheck; with dnsmasq and openssl, "
+                                                      "the dnscheck job and dashboard are checked too")
 
     args = h.parse_args(__doc__.splitlines()[0], extra)
 
@@ -494,6 +533,10 @@ def main():
             for uid, why in skip_uids.items():
                 test.skip(f"{uid}: {why}")
 
+            dnscheck_port = None
+            if args.dnscheck_binary:
+                dnscheck_port = start_dnscheck(temp_dir, args.dnscheck_binary)
+
             webhook = alertmanager_common.WebhookReceiver()
             alertmanager_yml = os.path.join(tmp, "alertmanager.yml")
             render_alertmanager(args.source_dir, alertmanager_yml, webhook.base_url)
@@ -507,6 +550,8 @@ def main():
                 "loki": [f"{h.LOOPBACK}:{loki.port}"],
                 **haproxy_jobs,
             }
+            if dnscheck_port:
+                jobs["dnscheck"] = [f"{h.LOOPBACK}:{dnscheck_port}"]
             config_dir = os.path.join(tmp, "prometheus")
 
             def prometheus_args(port):
@@ -529,6 +574,8 @@ def main():
             check_rules(test, prometheus, os.path.join(config_dir, "rules"))
             # Rates need two samples inside their window; the scrapes run every second.
             time.sleep(3)
+            if not dnscheck_port:
+                skip_uids["tern-dns"] = "no --dnscheck-binary"
             check_dashboards(test, prometheus, args.source_dir, PROVIDED | mail.provided, skip_uids)
             check_alert_delivery(test, webhook, alertmanager_port)
             for process in (node, container, shipper, tern_mail, alertmanager, prometheus_process):

@@ -1,0 +1,91 @@
+#include "dnscheck/probe_handler.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "dnscheck/probe/probe.h"
+#include "runtime/text_format.h"
+
+namespace dnscheck {
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() + 0 && hexValue(text[i + 1]) >= 0 &&
+               hexValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+runtime::HttpResponse badRequest(std::string message) {
+  runtime::HttpResponse response;
+  response.status = 400;
+  response.body = std::move(message) + "\n";
+  return response;
+}
+
+}  // namespace
+
+std::string queryParameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto end = query.find('&');
+    std::string_view pair = query.substr(0, end);
+    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
+    auto equals = pair.find('=');
+    if (decode(pair.substr(0, equals)) == name)
+      return equals == std::string_view::npos ? std::string() : decode(pair.substr(equals + 1));
+  }
+  return {};
+}
+
+runtime::HttpResponse serveProbe(const probe::Modules& modules,
+                                 const runtime::HttpRequest& request) {
+  std::string module_name = queryParameter(request.query, "module");
+  if (module_name.empty()) module_name = "http_2xx";  // blackbox's default
+  auto module = modules.find(module_name);
+  if (module == modules.end()) return badRequest("Unknown module \"" + module_name + "\"");
+  const std::string target = queryParameter(request.query, "target");
+  if (target.empty()) return badRequest("Target parameter is missing");
+
+  // blackbox: the module's timeout, capped by Prometheus' scrape timeout
+  // minus 0.5 s; without either, 120 s minus 0.5 s.
+  double seconds = 119.5;
+  const std::string header = request.header("X-Prometheus-Scrape-Timeout-Seconds");
+  if (!header.empty()) {
+    char* end = nullptr;
+    double scrape = std::strtod(header.c_str(), &end);
+    if (end != header.c_str() && scrape > 0.5) seconds = scrape - 0.5;
+  }
+  const double module_seconds = module->second.timeout.count() / 1000.0;
+  if (module_seconds > 0 && module_seconds < seconds) seconds = module_seconds;
+
+  runtime::MetricSink sink;
+  probe::runProbe(module->second, target,
+                  std::chrono::milliseconds(static_cast<long long>(seconds * 1000)), sink);
+  std::vector<runtime::MetricFamily> families;
+  sink.drainInto(families);
+  runtime::sortAndMerge(families);
+  runtime::HttpResponse response;
+  response.content_type = runtime::kTextContentType;
+  runtime::writeTextFormat(families, response.body);
+  response.compressible = true;
+  return response;
+}
+
+}  // namespace dnscheck

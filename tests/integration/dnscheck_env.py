@@ -1,0 +1,205 @@
+"""Private servers for tern-dnscheck's tests, all on 127.0.0.1: dnsmasq
+instances serving a test zone (authoritatively, so NS lookups work), a UDP
+server that answers SERVFAIL, a UDP port that never answers, a certificate
+authority with certificates made by `openssl ca` (exact notBefore/notAfter),
+`openssl s_server` HTTPS servers and a plain HTTP server answering 500.
+
+Python 3 standard library only. Every address is 127.0.0.1 or a
+documentation address (192.0.2.x) inside the zone's data.
+"""
+
+import datetime
+import http.server
+import os
+import socket
+import subprocess
+import threading
+
+import harness
+
+DNSMASQ = "/usr/sbin/dnsmasq"
+BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
+OPENSSL = "/usr/bin/openssl"
+
+
+def start_dnsmasq(tmp, name, records):
+    """A dnsmasq on 127.0.0.1:<free port> serving `records` (dnsmasq config
+    lines) authoritatively for example.test. Returns (process, port)."""
+    config = tmp.file(
+        f"{name}.conf",
+        "\n".join(
+            [
+                "no-resolv",
+                "no-hosts",
+                "auth-zone=example.test",
+                "auth-server=ns.example.test,127.0.0.1",
+                "host-record=ns.example.test,127.0.0.1",
+                *records,
+            ]
+        )
+        + "\n",
+    )
+    last = ""
+    for _ in range(3):
+        port = harness.free_port()
+        process = harness.Process(
+            [DNSMASQ, "--no-daemon", f"--conf-file={config}", f"--port={port}",
+             "--listen-address=127.0.0.1", "--bind-interfaces", "--log-facility=-"],
+            name=name,
+        )
+        if process.wait_for_line(lambda line: "started" in line, 5):
+            return process, port
+        last = process.stderr_text()
+        process.stop()
+    raise RuntimeError(f"dnsmasq {name} did not start: {last}")
+
+
+class UdpServer:
+    """A UDP socket on 127.0.0.1: answers every query with `rcode` (SERVFAIL
+    by default), or never answers when rcode is None."""
+
+    def __init__(self, rcode=2):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((harness.LOOPBACK, 0))
+        self.port = self.sock.getsockname()[1]
+        self.rcode = rcode
+        if rcode is not None:
+            threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            if len(data) < 12:
+                continue
+            # Same id and question; QR and RA set, the rcode, no records.
+            flags = (data[2] | 0x80, (data[3] & 0xF0) | 0x80 | self.rcode)
+            reply = data[:2] + bytes(flags) + data[4:6] + b"\x00\x00\x00\x00\x00\x00" + data[12:]
+            # The question ends where any EDNS OPT record (additional) starts.
+            question_end = 12
+            while data[question_end] != 0:
+                question_end += data[question_end] + 1
+            question_end += 5
+            reply = reply[:question_end]
+            self.sock.sendto(reply, peer)
+
+    def close(self):
+        self.sock.close()
+
+
+class Pki:
+    """A test CA and certificates signed by it with exact validity."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.dir = os.path.join(tmp.path, "pki")
+        os.makedirs(self.dir, exist_ok=True)
+        self.ca_key = os.path.join(self.dir, "ca.key")
+        self.ca_cert = os.path.join(self.dir, "ca.pem")
+        self._run([OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                   "-nodes", "-keyout", self.ca_key, "-out", self.ca_cert, "-days", "30",
+                   "-subj", "/CN=tern test CA"])
+        open(os.path.join(self.dir, "index.txt"), "w").close()
+        with open(os.path.join(self.dir, "serial"), "w") as f:
+            f.write("1000\n")
+        self.config = os.path.join(self.dir, "ca.cnf")
+        with open(self.config, "w") as f:
+            f.write(
+                "[ca]\ndefault_ca = test\n[test]\n"
+                f"dir = {self.dir}\ndatabase = $dir/index.txt\nserial = $dir/serial\n"
+                "new_certs_dir = $dir\ndefault_md = sha256\npolicy = anything\n"
+                "unique_subject = no\ncopy_extensions = copy\n"
+                "[anything]\ncommonName = supplied\n"
+            )
+
+    def _run(self, args):
+        code, out, err = harness.run_command(args, timeout=30)
+        if code != 0:
+            raise RuntimeError(f"{' '.join(args)}: {err}")
+        return out
+
+    def issue(self, name, dns_names, not_before, not_after):
+        """A key and certificate for dns_names, valid between the two UTC
+        datetimes. Returns (cert path, key path)."""
+        key = os.path.join(self.dir, f"{name}.key")
+        csr = os.path.join(self.dir, f"{name}.csr")
+        cert = os.path.join(self.dir, f"{name}.pem")
+        san = ",".join(f"DNS:{n}" for n in dns_names)
+        self._run([OPENSSL, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                   "-keyout", key, "-out", csr, "-subj", f"/CN={dns_names[0]}",
+                   "-addext", f"subjectAltName={san}"])
+        fmt = "%Y%m%d%H%M%SZ"
+        self._run([OPENSSL, "ca", "-batch", "-config", self.config, "-cert", self.ca_cert,
+                   "-keyfile", self.ca_key, "-in", csr, "-out", cert, "-notext",
+                   "-startdate", not_before.strftime(fmt), "-enddate", not_after.strftime(fmt)])
+        return cert, key
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def start_s_server(cert, key):
+    """openssl s_server answering HTTP (-www) on a free port."""
+    last = ""
+    for _ in range(3):
+        port = harness.free_port()
+        process = harness.Process(
+            [OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", cert, "-key", key,
+             "-www", "-quiet", "-naccept", "1000"],
+            name="s_server",
+        )
+        import time
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((harness.LOOPBACK, port), timeout=0.5):
+                    return process, port
+            except OSError:
+                if not process.alive():
+                    break
+                time.sleep(0.05)
+        last = process.stderr_text()
+        process.stop()
+    raise RuntimeError(f"s_server did not start: {last}")
+
+
+class Status500Server:
+    """Plain HTTP on 127.0.0.1 answering every GET with 500."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = b"internal error\n"
+                self.send_response(500)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((harness.LOOPBACK, 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def refused_port():
+    """A port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as s:
+        s.bind((harness.LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def cert_not_after(path):
+    """notAfter of a PEM certificate as Unix seconds (openssl x509 -enddate)."""
+    code, out, err = harness.run_command([OPENSSL, "x509", "-in", path, "-noout", "-enddate"])
+    text = out.strip().split("=", 1)[1]
+    parsed = datetime.datetime.strptime(text, "%b %d %H:%M:%S %Y GMT")
+    return parsed.replace(tzinfo=datetime.timezone.utc).timestamp()
