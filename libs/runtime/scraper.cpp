@@ -88,10 +88,12 @@ void Scraper::scrape(Clock::time_point deadline, std::vector<MetricFamily>& out)
         outcome->status = std::move(status);
         outcome->seconds = seconds;
         outcome->phase = Outcome::Phase::finished;
+        // Free before the scrape can see the run finished: a scrape that
+        // follows at once must not find the collector still "stuck".
+        *busy = false;
         --round->pending;
       }
       round->done.notify_all();
-      *busy = false;
     });
   }
 

@@ -125,3 +125,19 @@ TEST_CASE("a scraper destroyed while a collector hangs does not crash") {
   gate->release();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
+
+TEST_CASE("back-to-back scrapes never find a quick collector still busy") {
+  // A collector that returns at once is free again before its scrape
+  // answers, however the threads are scheduled.
+  std::vector<runtime::CollectorRegistry::Enabled> collectors;
+  collectors.push_back({"fixed", std::make_unique<FixedCollector>()});
+  collectors.push_back({"fixed2", std::make_unique<FixedCollector>()});
+  collectors.push_back({"fixed3", std::make_unique<FixedCollector>()});
+  runtime::Scraper scraper("t", std::move(collectors));
+  for (int i = 0; i < 2000; ++i) {
+    std::string out = scrapeText(scraper, std::chrono::seconds(5));
+    REQUIRE(out.find("t_scrape_collector_success{collector=\"fixed\"} 1\n") != std::string::npos);
+    REQUIRE(out.find("t_scrape_collector_success{collector=\"fixed2\"} 1\n") != std::string::npos);
+    REQUIRE(out.find("t_scrape_collector_success{collector=\"fixed3\"} 1\n") != std::string::npos);
+  }
+}
