@@ -27,6 +27,7 @@ namespace runtime {
 
 struct HttpRequest;
 struct HttpResponse;
+class HttpServer;
 
 struct ExporterInfo {
   std::string program;            // binary name, "tern-node"
@@ -69,6 +70,13 @@ class Exporter {
   std::optional<int> prepare(int argc, const char* const* argv);
   int serve();
 
+  // For a binary that is more than its collectors (tern-alerts): `start` runs
+  // once the flags are parsed, before serving (load a config, open a store);
+  // a value is the exit code to stop with. `routes` adds the binary's own
+  // routes after the built-in ones, so it may replace "/".
+  void onStart(std::function<std::optional<int>()> start) { on_start_ = std::move(start); }
+  void addRoutes(std::function<void(HttpServer&)> routes) { add_routes_ = std::move(routes); }
+
   // One scrape rendered as exposition text.
   std::string render(std::chrono::steady_clock::time_point deadline);
 
@@ -80,6 +88,8 @@ class Exporter {
   CollectorRegistry registry_;
   std::unique_ptr<CLI::App> app_;
   std::unique_ptr<Serving> serving_;
+  std::function<std::optional<int>()> on_start_;
+  std::function<void(HttpServer&)> add_routes_;
 };
 
 }  // namespace runtime
