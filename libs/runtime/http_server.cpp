@@ -25,8 +25,9 @@ namespace runtime {
 namespace {
 
 constexpr std::size_t kMaxHeadBytes = 16 << 10;
-constexpr std::size_t kMaxBodyBytes = 64 << 10;  // requests carry no body we use
-constexpr int kIdleTimeoutSeconds = 30;           // keep-alive and slow clients
+constexpr std::size_t kMaxBodyBytes = 64 << 10;     // dropped, for routes that take no body
+constexpr std::size_t kMaxDiscardBytes = 64 << 20;  // an oversized body read to answer it
+constexpr int kIdleTimeoutSeconds = 30;             // keep-alive and slow clients
 constexpr std::chrono::seconds kHeadDeadline{10};
 
 std::string lowercase(std::string_view text) {
@@ -532,6 +533,17 @@ void HttpServer::serveConnection(int fd) {
             keep_alive = false;
           } else if (body_length > limit) {
             response.status = takes_body ? route->options.oversize_status : 413;
+            // Read and drop a body that is not too absurd, so the client,
+            // still sending, gets the answer rather than a reset connection.
+            if (takes_body && body_length <= kMaxDiscardBytes) {
+              std::size_t left = body_length - std::min(body_length, buffer.size());
+              buffer.clear();
+              while (left > 0) {
+                ssize_t n = connection.read(chunk, std::min(sizeof chunk, left));
+                if (n <= 0) break;
+                left -= static_cast<std::size_t>(n);
+              }
+            }
             if (takes_body) {
               response.body = "request body of " + std::to_string(body_length) +
                               " bytes exceeds the limit of " + std::to_string(limit) + " bytes\n";

@@ -164,7 +164,8 @@ TEST_CASE("POST routes get their body, bounded; prefix routes; own-auth routes")
   std::string ok = sendRaw(port, "POST /hook HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
   CHECK(ok.starts_with("HTTP/1.1 200"));
   CHECK(ok.ends_with("got hello"));
-  std::string big = sendRaw(port, "POST /hook HTTP/1.1\r\nContent-Length: 17\r\n\r\n");
+  // The oversized body is read and dropped, so the client gets the answer.
+  std::string big = sendRaw(port, "POST /hook HTTP/1.1\r\nContent-Length: 17\r\n\r\n" + std::string(17, 'x'));
   CHECK(big.starts_with("HTTP/1.1 400"));
   CHECK(big.find("exceeds the limit of 16 bytes") != std::string::npos);
   CHECK(sendRaw(port, "GET /hook HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
