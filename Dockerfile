@@ -1,4 +1,5 @@
-# tern's exporters in one image: tern-node, tern-container and tern-shipper in
+# tern's exporters in one image: tern-node, tern-container, tern-shipper and
+# tern-alerts (the alert processor) in
 # /usr/local/bin, run as the non-root user tern (65532). No ENTRYPOINT: the
 # command names the binary, e.g.
 #   docker build -t tern:local .
@@ -7,15 +8,17 @@
 #
 # Stages:
 #   build     Debian bookworm, scripts/install-deps --build-only, a Release
-#             build of the three binaries, installed stripped into /usr/local/bin.
+#             build of the four binaries, installed stripped into /usr/local/bin.
 #   runtime   Debian bookworm-slim with only what the binaries load at run time:
-#             tern-node and tern-container are static; tern-shipper links
-#             libcurl (HTTPS to Loki), which brings its own libraries, and
-#             needs the CA certificates.
+#             tern-node and tern-container are static; tern-shipper and
+#             tern-alerts link libcurl (HTTPS to Loki, Twilio, ntfy, Appwrite),
+#             which brings its own libraries, and need the CA certificates;
+#             tern-alerts carries SQLite statically. /var/lib/tern-alerts
+#             (owned by tern) holds its database.
 #
 # Build arguments:
 #   BINARIES          where the binaries come from: the build stage (default), or
-#                     any image holding /usr/local/bin/tern-{node,container,shipper}
+#                     any image holding /usr/local/bin/tern-{node,container,shipper,alerts}
 #                     (binaries built on a bookworm host; tests/integration/
 #                     docker_build_test.py builds only the runtime stage this way,
 #                     with BuildKit, which skips stages the target does not need)
@@ -45,7 +48,7 @@ COPY libs libs
 COPY exporters exporters
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
           -DTERN_REVISION="${REVISION}" -DTERN_BRANCH=docker \
- && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper \
+ && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper tern-alerts \
  && cmake --install /build --prefix /usr/local --strip \
  && /usr/local/bin/tern-node --version
 
@@ -71,14 +74,17 @@ RUN set -e; \
     echo 'tern:x:65532:' >> /etc/group; \
     mkdir -p /var/lib/tern-shipper; \
     chown 0:65532 /var/lib/tern-shipper; \
-    chmod 0775 /var/lib/tern-shipper
-COPY --from=binaries /usr/local/bin/tern-node /usr/local/bin/tern-container /usr/local/bin/tern-shipper /usr/local/bin/
+    chmod 0775 /var/lib/tern-shipper; \
+    mkdir -p /var/lib/tern-alerts; \
+    chown 65532:65532 /var/lib/tern-alerts; \
+    chmod 0750 /var/lib/tern-alerts
+COPY --from=binaries /usr/local/bin/tern-node /usr/local/bin/tern-container /usr/local/bin/tern-shipper /usr/local/bin/tern-alerts /usr/local/bin/
 USER 65532:65532
 WORKDIR /
-# tern-node, tern-container, tern-shipper
-EXPOSE 9100 9338 9080
+# tern-node, tern-container, tern-shipper, tern-alerts
+EXPOSE 9100 9338 9080 9097
 LABEL org.opencontainers.image.title="tern" \
-      org.opencontainers.image.description="Prometheus exporters for small fleets: tern-node (node_exporter names), tern-container (cAdvisor names), tern-shipper (Promtail-compatible log shipper)" \
+      org.opencontainers.image.description="Prometheus exporters for small fleets: tern-node (node_exporter names), tern-container (cAdvisor names), tern-shipper (Promtail-compatible log shipper), tern-alerts (alert history and paging)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}"

@@ -3,7 +3,8 @@
 
     docker_build_test.py --source-dir . --node-binary build/exporters/node/tern-node \\
         --container-binary build/exporters/container/tern-container \\
-        --shipper-binary build/exporters/shipper/tern-shipper
+        --shipper-binary build/exporters/shipper/tern-shipper \
+        --alerts-binary build/exporters/alerts/tern-alerts
 
 What the engine allows here, and so what this test does: no registry is
 reachable, so neither debian:bookworm nor debian:bookworm-slim can be pulled,
@@ -59,7 +60,7 @@ import harness  # noqa: E402
 
 PREFIX = "tern-dbt-"
 PID_LABEL = "org.tern.test.docker-build-pid"
-BINARIES = ("tern-node", "tern-container", "tern-shipper")
+BINARIES = ("tern-node", "tern-container", "tern-shipper", "tern-alerts")
 
 
 def docker(*args, timeout=120, check=True, env=None, input_bytes=None):
@@ -227,7 +228,7 @@ def check_image(test, image):
     test.check(config.get("User") == "65532:65532", f"image user is {config.get('User')!r}, not 65532:65532")
     test.check(not config.get("Entrypoint"), f"image has an entrypoint: {config.get('Entrypoint')}")
     ports = set((config.get("ExposedPorts") or {}).keys())
-    test.check(ports == {"9100/tcp", "9338/tcp", "9080/tcp"}, f"image exposes {sorted(ports)}")
+    test.check(ports == {"9100/tcp", "9338/tcp", "9080/tcp", "9097/tcp"}, f"image exposes {sorted(ports)}")
     labels = config.get("Labels") or {}
     for key in ("org.opencontainers.image.title", "org.opencontainers.image.description",
                 "org.opencontainers.image.version", "org.opencontainers.image.revision"):
@@ -297,7 +298,7 @@ def full_build(test, source_dir, run_id, timeout):
 def body(test, args):
     source_dir = os.path.realpath(args.source_dir)
     binaries = {"tern-node": args.node_binary, "tern-container": args.container_binary,
-                "tern-shipper": args.shipper_binary}
+                "tern-shipper": args.shipper_binary, "tern-alerts": args.alerts_binary}
     for name, path in binaries.items():
         if not (path and os.access(path, os.X_OK)):
             raise harness.SkipTest(f"{name} binary not given or not executable: {path}")
@@ -355,6 +356,7 @@ def main():
     parser.add_argument("--node-binary", required=True)
     parser.add_argument("--container-binary", required=True)
     parser.add_argument("--shipper-binary", required=True)
+    parser.add_argument("--alerts-binary", required=True)
     parser.add_argument("--timeout", type=float, default=170, help="seconds for the whole test")
     parser.add_argument("--full-build-timeout", type=float, default=1800,
                         help="seconds for the opt-in complete build (TERN_DOCKER_FULL_BUILD=1)")
