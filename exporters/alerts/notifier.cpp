@@ -189,6 +189,7 @@ void Notifier::run() {
       }
       if (store) {
         if (auto pending = store->pendingCount()) counters_.pending = *pending;
+        store->checkpoint();
       }
     }
     if (more) continue;

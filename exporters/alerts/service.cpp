@@ -213,6 +213,7 @@ Store* Service::storeLocked() {
     return nullptr;
   }
   store_ = std::move(*opened);
+  store_->disableAutoCheckpoint();  // the sender checkpoints (Store::checkpoint)
   if (!last_store_error_.empty()) LOG_INFO("store available again", {"path", config_.database});
   last_store_error_.clear();
   return store_.get();

@@ -120,6 +120,12 @@ class Store {
     return get(fingerprint);
   }
 
+  // Checkpoints move the WAL into the database file; their fsyncs need not
+  // delay a webhook's answer. The webhook's connection turns its automatic
+  // checkpoints off and the sender's thread runs a passive one each second.
+  void disableAutoCheckpoint();
+  void checkpoint();
+
   static constexpr int kSchemaVersion = 1;
 
  private:
