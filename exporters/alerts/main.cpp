@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 
 #include "alerts/config.h"
@@ -37,6 +38,9 @@ class ServiceCollector : public runtime::Collector {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file size limit (ulimit -f) reached by the store is an error SQLite
+  // reports (answered 503, like a full disk), not a signal that kills us.
+  ::signal(SIGXFSZ, SIG_IGN);
   runtime::Exporter exporter({
       .program = "tern-alerts",
       .description = "Alert processor: stores Alertmanager's webhooks with deduplication and "

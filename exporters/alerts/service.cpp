@@ -205,11 +205,11 @@ void Service::stop() {
   if (notifier_) notifier_->stop();
 }
 
-Store* Service::storeLocked() {
+Store* Service::storeLocked(bool for_webhook) {
   if (store_) return store_.get();
   auto opened = Store::open(config_.database);
   if (!opened) {
-    storeFailed(opened.error());
+    storeFailed(opened.error(), for_webhook);
     return nullptr;
   }
   store_ = std::move(*opened);
@@ -219,8 +219,8 @@ Store* Service::storeLocked() {
   return store_.get();
 }
 
-void Service::storeFailed(const StoreError& error) {
-  ++store_errors_[storeErrorReason(error.code)];
+void Service::storeFailed(const StoreError& error, bool count) {
+  if (count) ++store_errors_[storeErrorReason(error.code)];
   // Logged once per distinct error, not once per retried webhook.
   if (error.message != last_store_error_) {
     LOG_ERROR("store unavailable, answering 503", {"path", config_.database},
@@ -308,7 +308,7 @@ HttpResponse Service::webhook(const HttpRequest& request) {
   ApplyStats stats;
   {
     std::lock_guard lock(mutex_);
-    Store* store = storeLocked();
+    Store* store = storeLocked(/*for_webhook=*/true);
     if (!store) {
       ++webhooks_["unavailable"];
       return errorResponse(503, "the alert store is unavailable: " + last_store_error_);
@@ -324,7 +324,7 @@ HttpResponse Service::webhook(const HttpRequest& request) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     store_latency_.observe(kLatencyBounds, seconds);
     if (!applied) {
-      storeFailed(applied.error());
+      storeFailed(applied.error(), /*count=*/true);
       ++webhooks_["unavailable"];
       return errorResponse(503, "the alert store is unavailable: " + applied.error().message);
     }
@@ -429,7 +429,7 @@ void Service::collect(runtime::MetricSink& sink) {
   for (const char* outcome : {"inserted", "updated", "stale"})
     runtime::addSample(applied, static_cast<double>(alerts_applied_[outcome]),
                        {{"outcome", outcome}});
-  Store* store = storeLocked();
+  Store* store = store_.get();  // a scrape does not reopen it
   sink.gauge("alerts_store_up", "1 when the alert store is open and writable, else 0.",
              store ? 1 : 0);
   auto& errors = sink.counter("alerts_store_errors_total",

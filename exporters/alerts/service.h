@@ -45,8 +45,10 @@ class Service {
 
  private:
   bool authorized(const runtime::HttpRequest& request);
-  Store* storeLocked();  // opens it when needed; mutex_ held
-  void storeFailed(const StoreError& error);
+  // Opens the store when needed (mutex_ held). Only a webhook's failure is
+  // counted in alerts_store_errors_total; the API's retries are not.
+  Store* storeLocked(bool for_webhook = false);
+  void storeFailed(const StoreError& error, bool count);
   std::vector<Delivery> plan(const Alert& alert, bool resolved,
                              const std::vector<std::string>& paged);
 

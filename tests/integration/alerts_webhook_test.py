@@ -10,7 +10,9 @@
 - kill -9 between webhooks and during a concurrent burst loses nothing that
   was answered 200, and never leaves half a webhook;
 - a read-only database file answers 503 (Alertmanager retries), shows in
-  /metrics and the log, and the service recovers when the file is writable.
+  /metrics and the log, and the service recovers when the file is writable;
+- a full disk (a file size limit, `prlimit --fsize`) answers 503, keeps every
+  acknowledged webhook whole, and the store opens fine without the limit.
 """
 
 import json
@@ -212,6 +214,58 @@ def check_read_only(test, binary):
     test.check(names == {"Before", "After"}, f"stored after recovery: {names}")
 
 
+def check_disk_full(test, binary):
+    prlimit = shutil.which("prlimit")
+    if not prlimit:
+        test.skip("disk full: prlimit (util-linux) is missing")
+        return
+    tmp = h.TempDir()
+    token_file = tmp.file("token", ac.WEBHOOK_TOKEN)
+    db = os.path.join(tmp.path, "full.db")
+    config = tmp.file("full.yml", f"webhook:\n  bearer_token_file: {token_file}\nstore:\n  path: {db}\n")
+    # Every file the process writes stops at 1 MiB: the WAL fills up.
+    process = h.Process([prlimit, "--fsize=1048576", binary, f"--web.listen-address={h.LOOPBACK}:0",
+                         f"--config.file={config}"], name="disk-full")
+    port = process.wait_listening(timeout=15)
+    url = f"http://{h.LOOPBACK}:{port}"
+    headers = {"Authorization": f"Bearer {ac.WEBHOOK_TOKEN}"}
+    acknowledged, refused = [], 0
+    for batch in range(200):
+        alerts = [ac.alert("Full", f"b{batch}-{k}.example.com:9100", fingerprint=f"{batch:08x}{k:08x}",
+                           batch=f"b{batch}", summary="x" * 200) for k in range(20)]
+        status, body = ac.request("POST", url + "/webhook", ac.webhook(alerts), headers)
+        if status == 200:
+            acknowledged.append(f"b{batch}")
+        elif status == 503:
+            refused += 1
+            if refused >= 3:
+                break
+        else:
+            test.fail(f"disk full: HTTP {status} {body[:200]!r}")
+            break
+    test.check(refused >= 3, f"disk full: no 503 after {len(acknowledged)} webhooks")
+    test.check(process.alive(), "disk full: the process died (SIGXFSZ?)")
+    if process.alive():
+        families = h.parse_exposition(h.scrape(port))
+        errors = sum(s.float_value() for s in families["alerts_store_errors_total"].samples)
+        test.check(errors >= 3, f"disk full: store errors not counted ({errors})")
+    process.stop()
+    test.log(f"disk full: {len(acknowledged)} webhooks stored, then 503")
+    # Without the limit the file opens and holds every acknowledged webhook, whole.
+    process = h.Process([binary, f"--web.listen-address={h.LOOPBACK}:0", f"--config.file={config}"], name="after-full")
+    port = process.wait_listening(timeout=15)
+    status, _ = ac.request("POST", f"http://{h.LOOPBACK}:{port}/webhook",
+                           ac.webhook([ac.alert("AfterFull", "z.example.com:9100")]), headers)
+    test.check(status == 200, f"after the disk is free again: HTTP {status}")
+    process.stop()
+    per_batch = dict(ac.db_rows(db, "SELECT json_extract(raw, '$.labels.batch'), count(*) FROM alerts "
+                                    "WHERE alertname = 'Full' GROUP BY 1"))
+    lost = [b for b in acknowledged if per_batch.get(b) != 20]
+    partial = {b: c for b, c in per_batch.items() if c != 20}
+    test.check(not lost, f"disk full lost acknowledged webhooks: {lost[:5]}")
+    test.check(not partial, f"disk full left half webhooks: {partial}")
+
+
 def main():
     args = h.parse_args(__doc__)
     h.require_program(args.binary)
@@ -225,6 +279,7 @@ def main():
         check_big_payload_simple(test, args.binary)
         check_kill9(test, args.binary)
         check_read_only(test, args.binary)
+        check_disk_full(test, args.binary)
 
     return h.run_test("alerts_webhook_test", body, timeout=args.timeout)
 
