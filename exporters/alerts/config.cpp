@@ -283,8 +283,13 @@ Config parseConfig(const std::string& yaml_text, const std::string& source) {
           reader.number<std::size_t>(webhook["max_alerts"], "webhook.max_alerts", 1);
   }
   if (const auto store = root["store"]) {
-    reader.onlyKeys(store, "store", {"path"});
+    reader.onlyKeys(store, "store", {"path", "retention"});
     if (store["path"]) config.database = reader.string(store["path"], "store.path");
+    if (store["retention"]) {
+      const std::string text = reader.string(store["retention"], "store.retention");
+      config.retention = text == "0" ? std::chrono::milliseconds(0)
+                                     : reader.duration(store["retention"], "store.retention");
+    }
   }
   if (const auto channels = root["channels"]) {
     if (!channels.IsMap()) reader.fail(channels, "channels must be a mapping of name to channel");

@@ -78,6 +78,9 @@ struct Config {
   std::size_t max_alerts_per_webhook = 100000;
   // Store
   std::string database = "tern-alerts.db";
+  // Resolved alerts not updated for this long are deleted with their
+  // history; 0 keeps everything.
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 90)};
   // Notifications
   std::map<std::string, Channel> channels;
   std::vector<Route> routes;

@@ -190,6 +190,7 @@ void Notifier::run() {
       if (store) {
         if (auto pending = store->pendingCount()) counters_.pending = *pending;
         store->checkpoint();
+        prune(*store);
       }
     }
     if (more) continue;
@@ -280,6 +281,20 @@ std::pair<SendOutcome, std::string> Notifier::deliver(Store& store, const Notifi
   if (outcome != SendOutcome::sent && !response->body.empty())
     detail += ": " + response->body.substr(0, 200);
   return {outcome, detail};
+}
+
+void Notifier::prune(Store& store) {
+  const std::int64_t now = clock_();
+  const std::int64_t retention_ns = static_cast<std::int64_t>(config_.retention.count()) * 1000000;
+  if (retention_ns <= 0 || now - last_prune_ns_ < 3600LL * 1000000000LL) return;  // hourly
+  last_prune_ns_ = now;
+  auto deleted = store.prune(now - retention_ns);
+  if (!deleted) {
+    LOG_WARN("cannot prune the store", {"err", deleted.error().message});
+  } else if (*deleted > 0) {
+    LOG_INFO("pruned resolved alerts past the retention", {"alerts", *deleted},
+             {"retention_hours", retention_ns / 3600000000000LL});
+  }
 }
 
 void Notifier::sendOne(Store& store, const NotificationRow& row) {

@@ -65,6 +65,7 @@ class Notifier {
  private:
   void run();
   void sendOne(Store& store, const NotificationRow& row);
+  void prune(Store& store);
   std::pair<SendOutcome, std::string> deliver(Store& store, const NotificationRow& row);
   const Config& config_;
   std::string database_;
@@ -76,6 +77,7 @@ class Notifier {
   bool woken_ = false;
   bool stopping_ = false;
   std::string last_store_error_;
+  std::int64_t last_prune_ns_ = 0;
 };
 
 }  // namespace alerts

@@ -305,6 +305,12 @@ HttpResponse Service::webhook(const HttpRequest& request) {
     LOG_WARN("webhook refused", {"reason", parsed.error});
     return errorResponse(400, parsed.error);
   }
+  if (parsed.webhook->truncated_alerts > 0) {
+    // Alertmanager's max_alerts cut the group: those alerts never arrive.
+    LOG_WARN("webhook truncated by Alertmanager (max_alerts): alerts missing from the store",
+             {"truncated", parsed.webhook->truncated_alerts},
+             {"group_key", parsed.webhook->group_key});
+  }
   ApplyStats stats;
   {
     std::lock_guard lock(mutex_);

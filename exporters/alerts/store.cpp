@@ -266,6 +266,33 @@ base::Expected<std::unique_ptr<Store>, StoreError> Store::open(const std::string
   return store;
 }
 
+base::Expected<std::int64_t, StoreError> Store::prune(std::int64_t cutoff_ns) {
+  // Timestamps are stored in one fixed-width UTC form, so text order is time order.
+  const std::string cutoff = formatRfc3339Millis(cutoff_ns);
+  const std::string old_alerts =
+      "SELECT fingerprint FROM alerts WHERE status = 'resolved' AND updated_at < '" + cutoff + "'";
+  const std::string sql =
+      "BEGIN IMMEDIATE;"
+      "DELETE FROM transitions WHERE fingerprint IN (" +
+      old_alerts +
+      ");"
+      "DELETE FROM outbox WHERE fingerprint IN (" +
+      old_alerts + ") OR (state != 'pending' AND updated_at < '" + cutoff +
+      "');"
+      "DELETE FROM alerts WHERE status = 'resolved' AND updated_at < '" +
+      cutoff + "';";
+  if (auto error = exec(sql.c_str())) {
+    exec("ROLLBACK");
+    return base::unexpected(*error);
+  }
+  std::int64_t deleted = sqlite3_changes(db_);
+  if (auto error = exec("COMMIT")) {
+    exec("ROLLBACK");
+    return base::unexpected(*error);
+  }
+  return deleted;
+}
+
 void Store::disableAutoCheckpoint() { sqlite3_wal_autocheckpoint(db_, 0); }
 
 void Store::checkpoint() {

@@ -120,6 +120,12 @@ class Store {
     return get(fingerprint);
   }
 
+  // Deletes resolved alerts last updated before `cutoff_ns`, with their
+  // history and notifications, and finished (not pending) notifications
+  // older than it.
+  // Returns the number of alerts deleted.
+  base::Expected<std::int64_t, StoreError> prune(std::int64_t cutoff_ns);
+
   // Checkpoints move the WAL into the database file; their fsyncs need not
   // delay a webhook's answer. The webhook's connection turns its automatic
   // checkpoints off and the sender's thread runs a passive one each second.

@@ -10,6 +10,9 @@ TEST_CASE("alerts: the full example configuration loads") {
   CHECK(config.bearer_token_file == "/etc/tern-alerts/webhook_token");
   CHECK(config.max_body_bytes == 2097152);
   CHECK(config.database == "/var/lib/tern-alerts/alerts.db");
+  CHECK(config.retention == std::chrono::hours(24 * 30));
+  CHECK(alerts::parseConfig("store:\n  retention: 0\n", "f.yml").retention.count() == 0);
+  CHECK(alerts::parseConfig("", "f.yml").retention == std::chrono::hours(24 * 90));
   REQUIRE(config.channels.size() == 3);
   const alerts::Channel& sms = config.channels.at("sms");
   CHECK(sms.type == alerts::Channel::Type::twilio);

@@ -201,3 +201,28 @@ TEST_CASE("alerts: schema version and a read-only file") {
   REQUIRE_FALSE(missing_dir);
   CHECK(missing_dir.error().code == SQLITE_CANTOPEN);
 }
+
+TEST_CASE("alerts: pruning deletes old resolved alerts with their history, keeps the rest") {
+  testsupport::TempTree tree;
+  auto store = openStore(tree);
+  RecordingPlanner planner;
+  const std::int64_t day = 86400LL * 1000000000LL;
+  const std::int64_t t0 = 1795255200LL * 1000000000LL;
+  REQUIRE(store->apply(hook({makeAlert("old", "firing", 100), makeAlert("live", "firing", 100)}),
+                       t0, planner.planner(), false, 100));
+  REQUIRE(store->apply(hook({makeAlert("old", "resolved", 100)}), t0 + day, planner.planner(),
+                       false, 100));
+  REQUIRE(store->apply(hook({makeAlert("recent", "firing", 100)}), t0 + 50 * day, planner.planner(),
+                       false, 100));
+  REQUIRE(store->apply(hook({makeAlert("recent", "resolved", 100)}), t0 + 60 * day,
+                       planner.planner(), false, 100));
+  auto deleted = store->prune(t0 + 30 * day);
+  REQUIRE(deleted.ok());
+  CHECK(*deleted == 1);
+  CHECK_FALSE(*store->get("old"));
+  CHECK(store->history("old")->empty());
+  CHECK(store->notifications("old")->empty());
+  CHECK(*store->get("live"));  // firing: kept however old
+  CHECK(*store->get("recent"));
+  CHECK(store->notifications("live")->size() == 1);  // still pending: never pruned
+}

@@ -214,6 +214,30 @@ def check_read_only(test, binary):
     test.check(names == {"Before", "After"}, f"stored after recovery: {names}")
 
 
+def check_basic_auth(test, binary):
+    """Alertmanager's http_config.basic_auth against webhook.basic_auth."""
+    import base64
+    tmp = h.TempDir()
+    password_file = tmp.file("password", "s3cret pass\n", mode=0o600)
+    config = tmp.file("basic.yml", f"webhook:\n  basic_auth:\n    username: alertmanager\n"
+                                   f"    password_file: {password_file}\nstore:\n  path: {tmp.path}/basic.db\n")
+    process = h.Process([binary, f"--web.listen-address={h.LOOPBACK}:0", f"--config.file={config}"], name="basic")
+    port = process.wait_listening(timeout=15)
+    url = f"http://{h.LOOPBACK}:{port}/webhook"
+    payload = ac.webhook([ac.alert("Basic", "a.example.com:9100")])
+
+    def basic(user, password):
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+    status, _ = ac.request("POST", url, payload, basic("alertmanager", "s3cret pass"))
+    test.check(status == 200, f"basic auth, right password: HTTP {status}")
+    for headers in (basic("alertmanager", "wrong"), basic("other", "s3cret pass"), {}, {"Authorization": "Bearer s3cret pass"},
+                    {"Authorization": "Basic !!!"}):
+        status, _ = ac.request("POST", url, payload, headers)
+        test.check(status == 401, f"basic auth, {headers}: HTTP {status}")
+    process.stop()
+
+
 def check_disk_full(test, binary):
     prlimit = shutil.which("prlimit")
     if not prlimit:
@@ -280,6 +304,7 @@ def main():
         check_kill9(test, args.binary)
         check_read_only(test, args.binary)
         check_disk_full(test, args.binary)
+        check_basic_auth(test, args.binary)
 
     return h.run_test("alerts_webhook_test", body, timeout=args.timeout)
 
