@@ -510,6 +510,19 @@ void Service::addRoutes(runtime::HttpServer& server) {
       "/api/v1/alerts/", [this](const HttpRequest& r) { return alertDetail(r); }, prefix);
   server.route("/api/v1/stats", [this](const HttpRequest& r) { return stats(r); });
   server.route("/", [this](const HttpRequest& r) { return page(r); });
+  // Ready means a webhook would be stored now (the store opens); healthy
+  // (the runtime's /-/healthy) only that the process serves.
+  server.route("/-/ready", [this](const HttpRequest&) {
+    HttpResponse response;
+    std::lock_guard lock(mutex_);
+    if (storeLocked()) {
+      response.body = "Ready\n";
+    } else {
+      response.status = 503;
+      response.body = "Not ready: the alert store is unavailable: " + last_store_error_ + "\n";
+    }
+    return response;
+  });
 }
 
 }  // namespace alerts

@@ -200,6 +200,9 @@ def check_read_only(test, binary):
                    "503s not counted")
         errors = sum(s.float_value() for s in families["alerts_store_errors_total"].samples)
         test.check(errors >= 3, f"store errors not counted: {errors}")
+        ready = h.fetch(url + "/-/ready")
+        test.check(ready.status == 503 and "unavailable" in ready.text, f"/-/ready on a read-only store: {ready.status}")
+        test.check(h.fetch(url + "/-/healthy").status == 200, "/-/healthy on a read-only store")
         logged = [line for line in process.lines if "store unavailable" in line]
         test.check(len(logged) == 1, f"the store error should be logged once, got {len(logged)}")
     finally:
@@ -209,6 +212,7 @@ def check_read_only(test, binary):
                 os.chmod(db + suffix, 0o666)
     status, body = ac.request("POST", url + "/webhook", ac.webhook([ac.alert("After", "c.example.com:9100")]), headers)
     test.check(status == 200, f"store writable again: HTTP {status} {body[:200]!r}")
+    test.check(h.fetch(url + "/-/ready").status == 200, "/-/ready once the store is writable again")
     process.stop()
     names = {r[0] for r in ac.db_rows(db, "SELECT alertname FROM alerts")}
     test.check(names == {"Before", "After"}, f"stored after recovery: {names}")
