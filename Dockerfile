@@ -1,5 +1,5 @@
 # tern's exporters in one image: tern-node, tern-container, tern-shipper, tern-mail,
-# tern-haproxy and tern-dnscheck in
+# tern-haproxy, tern-dnscheck and tern-alerts (the alert processor) in
 # /usr/local/bin, run as the non-root user tern (65532). No ENTRYPOINT: the
 # command names the binary, e.g.
 #   docker build -t tern:local .
@@ -11,13 +11,16 @@
 #             build of the binaries, installed stripped into /usr/local/bin.
 #   runtime   Debian bookworm-slim with only what the binaries load at run time:
 #             tern-node, tern-container and tern-haproxy are static;
-#             tern-shipper, tern-mail and tern-dnscheck link libcurl (HTTPS to
-#             Loki, to Mailcow's API, site probes), which
-#             brings its own libraries, and need the CA certificates.
+#             tern-shipper, tern-mail, tern-dnscheck and tern-alerts open
+#             libcurl when they first talk HTTP(S) (Loki, Mailcow's API, site
+#             probes, Twilio/ntfy/Appwrite), which brings its own libraries,
+#             and need the CA certificates; tern-alerts carries SQLite
+#             statically. /var/lib/tern-alerts (owned by tern) holds its database.
 #
 # Build arguments:
 #   BINARIES          where the binaries come from: the build stage (default), or
-#                     any image holding /usr/local/bin/tern-{node,container,shipper,mail,haproxy,dnscheck}
+#                     any image holding
+#                     /usr/local/bin/tern-{node,container,shipper,mail,haproxy,dnscheck,alerts}
 #                     (binaries built on a bookworm host; tests/integration/
 #                     docker_build_test.py builds only the runtime stage this way,
 #                     with BuildKit, which skips stages the target does not need)
@@ -47,7 +50,8 @@ COPY libs libs
 COPY exporters exporters
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
           -DTERN_REVISION="${REVISION}" -DTERN_BRANCH=docker \
- && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper tern-mail tern-haproxy tern-dnscheck \
+ && cmake --build /build -j"${JOBS}" --target tern-node tern-container tern-shipper tern-mail \
+      tern-haproxy tern-dnscheck tern-alerts \
  && cmake --install /build --prefix /usr/local --strip \
  && /usr/local/bin/tern-node --version
 
@@ -73,15 +77,19 @@ RUN set -e; \
     echo 'tern:x:65532:' >> /etc/group; \
     mkdir -p /var/lib/tern-shipper; \
     chown 0:65532 /var/lib/tern-shipper; \
-    chmod 0775 /var/lib/tern-shipper
+    chmod 0775 /var/lib/tern-shipper; \
+    mkdir -p /var/lib/tern-alerts; \
+    chown 65532:65532 /var/lib/tern-alerts; \
+    chmod 0750 /var/lib/tern-alerts
 COPY --from=binaries /usr/local/bin/tern-node /usr/local/bin/tern-container /usr/local/bin/tern-shipper \
-     /usr/local/bin/tern-mail /usr/local/bin/tern-haproxy /usr/local/bin/tern-dnscheck /usr/local/bin/
+     /usr/local/bin/tern-mail /usr/local/bin/tern-haproxy /usr/local/bin/tern-dnscheck \
+     /usr/local/bin/tern-alerts /usr/local/bin/
 USER 65532:65532
 WORKDIR /
-# tern-node, tern-container, tern-shipper, tern-mail, tern-haproxy, tern-dnscheck
-EXPOSE 9100 9338 9080 9154 9101 9115
+# tern-node, tern-container, tern-shipper, tern-mail, tern-haproxy, tern-dnscheck, tern-alerts
+EXPOSE 9100 9338 9080 9154 9101 9115 9097
 LABEL org.opencontainers.image.title="tern" \
-      org.opencontainers.image.description="Prometheus exporters for small fleets: tern-node (node_exporter names), tern-container (cAdvisor names), tern-shipper (Promtail-compatible log shipper), tern-mail (Postfix, Dovecot, Mailcow; postfix_exporter names), tern-haproxy (haproxy_exporter names), tern-dnscheck (DNS records, Route53, blackbox_exporter probe names)" \
+      org.opencontainers.image.description="Prometheus exporters for small fleets: tern-node (node_exporter names), tern-container (cAdvisor names), tern-shipper (Promtail-compatible log shipper), tern-mail (Postfix, Dovecot, Mailcow; postfix_exporter names), tern-haproxy (haproxy_exporter names), tern-dnscheck (DNS records, Route53, blackbox_exporter probe names), tern-alerts (alert history and paging)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}"

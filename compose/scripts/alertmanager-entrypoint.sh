@@ -11,6 +11,7 @@
 #   AM_WEBHOOK_TOKEN      -> webhook_token        bearer token of the webhook receivers
 #   AM_NTFY_TOKEN         -> ntfy_token           ntfy access token (optional receiver)
 #   AM_WATCHDOG_URL       -> watchdog_url         dead man's switch URL for Watchdog
+#   AM_TERN_ALERTS_TOKEN  -> tern_alerts_token    bearer token of the webhook to tern-alerts
 #
 # An unset variable gives an empty file: Alertmanager reads these files when
 # it sends, so a receiver that is not used needs no value.
@@ -26,7 +27,8 @@ for pair in \
   slack_api_url:AM_SLACK_API_URL \
   webhook_token:AM_WEBHOOK_TOKEN \
   ntfy_token:AM_NTFY_TOKEN \
-  watchdog_url:AM_WATCHDOG_URL; do
+  watchdog_url:AM_WATCHDOG_URL \
+  tern_alerts_token:AM_TERN_ALERTS_TOKEN; do
   file=${pair%%:*}
   var=${pair#*:}
   write_secret "$secrets/$file" "$var"

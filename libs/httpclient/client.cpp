@@ -149,9 +149,14 @@ base::Expected<Response, Error> Client::get(const std::string& url, const Header
   return perform(url, nullptr, headers);
 }
 
+base::Expected<Response, Error> Client::send(const std::string& method, const std::string& url,
+                                             std::string_view body, const Headers& headers) {
+  return perform(url, &body, headers, method.c_str());
+}
+
 base::Expected<Response, Error> Client::perform(const std::string& url,
                                                 const std::string_view* body,
-                                                const Headers& headers) {
+                                                const Headers& headers, const char* method) {
   auto started = std::chrono::steady_clock::now();
   auto fail = [&](std::string message, bool timed_out) {
     return base::unexpected(
@@ -205,6 +210,7 @@ base::Expected<Response, Error> Client::perform(const std::string& url,
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body->empty() ? "" : body->data());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    if (method) curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
   } else {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   }
@@ -223,6 +229,7 @@ base::Expected<Response, Error> Client::perform(const std::string& url,
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(easy, CURLOPT_CONNECT_TO, nullptr);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, nullptr);
+  curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
   curl_easy_setopt(easy, CURLOPT_USERNAME, nullptr);
   curl_easy_setopt(easy, CURLOPT_PASSWORD, nullptr);
 

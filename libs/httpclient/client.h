@@ -80,12 +80,15 @@ class Client {
   base::Expected<Response, Error> post(const std::string& url, std::string_view body,
                                        const Headers& headers = {});
   base::Expected<Response, Error> get(const std::string& url, const Headers& headers = {});
+  // A body sent with another method (PATCH, PUT), as REST APIs update records.
+  base::Expected<Response, Error> send(const std::string& method, const std::string& url,
+                                       std::string_view body, const Headers& headers = {});
 
   const Options& options() const { return options_; }
 
  private:
   base::Expected<Response, Error> perform(const std::string& url, const std::string_view* body,
-                                          const Headers& headers);
+                                          const Headers& headers, const char* method = nullptr);
   Options options_;
   struct Handle;
   std::unique_ptr<Handle> handle_;

@@ -266,6 +266,9 @@ int Exporter::run(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 64 << 10);
   mallopt(M_TRIM_THRESHOLD, 128 << 10);
   if (auto exit_code = prepare(argc, argv)) return *exit_code;
+  if (on_start_) {
+    if (auto exit_code = on_start_()) return *exit_code;
+  }
   return serve();
 }
 
@@ -302,6 +305,7 @@ int Exporter::serve() {
   for (const auto& [path, handler] : extra_routes_) server.route(path, handler);
   server.route(options_.telemetry_path,
                [this](const HttpRequest& request) { return serveMetrics(request); });
+  if (add_routes_) add_routes_(server);
   if (serving.auth->enabled()) {
     server.setAuthenticator(
         [&serving](const std::string& authorization) { return serving.auth->verify(authorization); });

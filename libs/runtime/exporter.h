@@ -28,6 +28,7 @@ namespace runtime {
 
 struct HttpRequest;
 struct HttpResponse;
+class HttpServer;
 
 struct ExporterInfo {
   std::string program;            // binary name, "tern-node"
@@ -78,6 +79,12 @@ class Exporter {
   // a configuration file named by a flag. Throwing stops the start-up with
   // the exception's message (exit code 1).
   void afterParse(std::function<void()> hook);
+  // For a binary that is more than its collectors (tern-alerts): `start` runs
+  // once the flags are parsed, before serving (load a config, open a store);
+  // a value is the exit code to stop with. `routes` adds the binary's own
+  // routes after the built-in ones, so it may replace "/".
+  void onStart(std::function<std::optional<int>()> start) { on_start_ = std::move(start); }
+  void addRoutes(std::function<void(HttpServer&)> routes) { add_routes_ = std::move(routes); }
 
   // One scrape rendered as exposition text.
   std::string render(std::chrono::steady_clock::time_point deadline);
@@ -92,6 +99,8 @@ class Exporter {
   std::unique_ptr<Serving> serving_;
   std::vector<std::pair<std::string, Handler>> extra_routes_;
   std::vector<std::function<void()>> after_parse_;
+  std::function<std::optional<int>()> on_start_;
+  std::function<void(HttpServer&)> add_routes_;
 };
 
 }  // namespace runtime

@@ -25,8 +25,9 @@ namespace runtime {
 namespace {
 
 constexpr std::size_t kMaxHeadBytes = 16 << 10;
-constexpr std::size_t kMaxBodyBytes = 64 << 10;  // requests carry no body we use
-constexpr int kIdleTimeoutSeconds = 30;           // keep-alive and slow clients
+constexpr std::size_t kMaxBodyBytes = 64 << 10;     // dropped, for routes that take no body
+constexpr std::size_t kMaxDiscardBytes = 64 << 20;  // an oversized body read to answer it
+constexpr int kIdleTimeoutSeconds = 30;             // keep-alive and slow clients
 constexpr std::chrono::seconds kHeadDeadline{10};
 
 std::string lowercase(std::string_view text) {
@@ -49,8 +50,10 @@ const char* reasonPhrase(int status) {
     case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 431: return "Request Header Fields Too Large";
+    case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
     default: return "Unknown";
@@ -163,6 +166,49 @@ std::optional<HttpRequest> parseRequestHead(std::string_view head) {
                                  std::string(trimSpaces(line.substr(colon + 1))));
   }
   return request;
+}
+
+namespace {
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+std::string percentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%' && i + 2 < text.size() &&
+               hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(percentDecode(part), "");
+    } else {
+      out.emplace_back(percentDecode(part.substr(0, eq)), percentDecode(part.substr(eq + 1)));
+    }
+  }
+  return out;
 }
 
 std::optional<ListenAddress> parseListenAddress(const std::string& text) {
@@ -278,7 +324,25 @@ HttpServer::HttpServer() = default;
 HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::route(const std::string& path, Handler handler) {
-  routes_[path] = std::move(handler);
+  routes_[path] = Route{std::move(handler), RouteOptions{}};
+}
+
+void HttpServer::route(const std::string& path, Handler handler, RouteOptions options) {
+  routes_[path] = Route{std::move(handler), std::move(options)};
+}
+
+const HttpServer::Route* HttpServer::findRoute(const std::string& path) const {
+  auto exact = routes_.find(path);
+  if (exact != routes_.end()) return &exact->second;
+  const Route* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [prefix, route] : routes_) {
+    if (route.options.prefix && path.starts_with(prefix) && prefix.size() > best_length) {
+      best = &route;
+      best_length = prefix.size();
+    }
+  }
+  return best;
 }
 
 void HttpServer::setAuthenticator(Authenticator authenticator) {
@@ -486,23 +550,58 @@ void HttpServer::serveConnection(int fd) {
         if (parsed) {
           request = std::move(*parsed);
           buffer.erase(0, head_end + 4);
-          // Requests here have no body; discard one, bounded, to stay in sync.
+          // Most routes take no body: one is discarded, bounded, to stay in
+          // sync. A route that takes one (RouteOptions) gets it whole.
+          const Route* route = findRoute(request.path);
+          const bool takes_body = route && route->options.max_body_bytes > 0;
+          const std::size_t limit = takes_body ? route->options.max_body_bytes : kMaxBodyBytes;
           std::string length_text = request.header("content-length");
           std::size_t body_length = 0;
+          bool bad_length = false;
           if (!length_text.empty()) {
             char* end = nullptr;
             body_length = std::strtoull(length_text.c_str(), &end, 10);
-            if (*end != '\0') body_length = kMaxBodyBytes + 1;
+            if (*end != '\0') bad_length = true;
           }
-          if (!request.header("transfer-encoding").empty() || body_length > kMaxBodyBytes) {
-            response.status = 413;
+          if (bad_length) {
+            response.status = 400;
+            response.body = "invalid Content-Length\n";
+            keep_alive = false;
+          } else if (!request.header("transfer-encoding").empty()) {
+            // Chunked bodies are not read (Alertmanager and Prometheus send
+            // Content-Length); 411 asks for one.
+            response.status = takes_body ? 411 : 413;
+            keep_alive = false;
+          } else if (body_length > limit) {
+            response.status = takes_body ? route->options.oversize_status : 413;
+            // Read and drop a body that is not too absurd, so the client,
+            // still sending, gets the answer rather than a reset connection.
+            if (takes_body && body_length <= kMaxDiscardBytes) {
+              std::size_t left = body_length - std::min(body_length, buffer.size());
+              buffer.clear();
+              while (left > 0) {
+                ssize_t n = connection.read(chunk, std::min(sizeof chunk, left));
+                if (n <= 0) break;
+                left -= static_cast<std::size_t>(n);
+              }
+            }
+            if (takes_body) {
+              response.body = "request body of " + std::to_string(body_length) +
+                              " bytes exceeds the limit of " + std::to_string(limit) + " bytes\n";
+            }
             keep_alive = false;
           } else {
+            bool complete = true;
             while (buffer.size() < body_length) {
               ssize_t n = connection.read(chunk, sizeof chunk);
-              if (n <= 0) break;
+              if (n <= 0) {
+                complete = false;
+                break;
+              }
               buffer.append(chunk, static_cast<std::size_t>(n));
             }
+            if (!complete) break;  // the client went away mid-body: nothing to answer
+            if (takes_body) request.body.assign(buffer, 0, body_length);
             buffer.erase(0, std::min(body_length, buffer.size()));
             std::string connection_header = lowercase(request.header("connection"));
             if (request.version == "HTTP/1.0") {
@@ -540,21 +639,26 @@ void HttpServer::serveConnection(int fd) {
 
 HttpResponse HttpServer::respond(const HttpRequest& request) {
   HttpResponse response;
-  if (authenticator_ && !authenticator_(request.header("authorization"))) {
+  const Route* route = findRoute(request.path);
+  if (authenticator_ && !(route && route->options.own_auth) &&
+      !authenticator_(request.header("authorization"))) {
     response.status = 401;
     response.headers.emplace_back("WWW-Authenticate", "Basic");
     return response;
   }
-  auto route = routes_.find(request.path);
-  if (route == routes_.end()) {
+  if (!route) {
     response.status = 404;
-  } else if (request.method != "GET" && request.method != "HEAD") {
-    response.status = 405;
-    response.headers.emplace_back("Allow", "GET, HEAD");
-  } else {
-    response = route->second(request);
+    return response;
   }
-  return response;
+  const auto& methods = route->options.methods;
+  if (std::find(methods.begin(), methods.end(), request.method) == methods.end()) {
+    response.status = 405;
+    std::string allow;
+    for (const std::string& method : methods) allow += (allow.empty() ? "" : ", ") + method;
+    response.headers.emplace_back("Allow", allow);
+    return response;
+  }
+  return route->handler(request);
 }
 
 std::string HttpServer::renderHead(const HttpResponse& response,

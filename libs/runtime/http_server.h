@@ -1,6 +1,7 @@
 #pragma once
-// The HTTP/1.1 server under every exporter: exact-path GET/HEAD routes,
-// keep-alive, gzip, basic auth and TLS. It is small on purpose: a thread per
+// The HTTP/1.1 server under every exporter: exact-path GET/HEAD routes (and,
+// for services that take data such as tern-alerts' webhook, POST routes with
+// a body limit of their own, and prefix routes), keep-alive, gzip, basic auth and TLS. It is small on purpose: a thread per
 // open connection (a scraper keeps one), bounded request sizes and timeouts
 // so a slow or hostile client cannot pin it, IPv4 and IPv6.
 //
@@ -34,11 +35,15 @@ struct HttpRequest {
   std::string query;
   std::string version;                                       // "HTTP/1.1"
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;  // only for routes that accept a body (RouteOptions)
   // A request header by case-insensitive name, or empty.
   std::string header(std::string_view name) const;
   // A query parameter by exact name, percent- and '+'-decoded; nullopt when absent.
   std::optional<std::string> queryParam(std::string_view name) const;
 };
+
+// "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}} ('+' is a space, as in forms).
+std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view query);
 
 struct HttpResponse {
   int status = 200;
@@ -78,8 +83,24 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Exact-path routes, GET and HEAD. Add all before start().
+  struct RouteOptions {
+    std::vector<std::string> methods = {"GET", "HEAD"};
+    // Also serve every path under `path` ("/api/v1/alerts/" serves
+    // "/api/v1/alerts/<id>"); the longest matching prefix wins, exact first.
+    bool prefix = false;
+    // Bodies up to this size reach the handler in HttpRequest::body; a
+    // longer one is answered `oversize_status` with the reason, unread.
+    std::size_t max_body_bytes = 0;
+    int oversize_status = 413;
+    // The handler checks credentials itself (a webhook with its own token):
+    // the server's authenticator is not asked for this route.
+    bool own_auth = false;
+  };
+
+  // Exact-path routes, GET and HEAD. Add all before start(). A later route
+  // for the same path replaces the earlier one.
   void route(const std::string& path, Handler handler);
+  void route(const std::string& path, Handler handler, RouteOptions options);
   void setAuthenticator(Authenticator authenticator);
 
   // Binds every address and starts serving. On success returns the bound
@@ -96,7 +117,12 @@ class HttpServer {
   std::string renderHead(const HttpResponse& response, bool keep_alive, std::size_t body_size,
                          bool gzipped) const;
 
-  std::map<std::string, Handler> routes_;
+  struct Route {
+    Handler handler;
+    RouteOptions options;
+  };
+  const Route* findRoute(const std::string& path) const;
+  std::map<std::string, Route> routes_;
   Authenticator authenticator_;
   Options options_;
   struct TlsContext;

@@ -88,6 +88,8 @@ SECRET_KEYS = {
     "AM_NTFY_TOKEN": "alertmanager",
     "AM_WATCHDOG_URL": "alertmanager",
     "REMOTE_WRITE_PASSWORD": "prometheus-agent",
+    # The webhook token Alertmanager sends and tern-alerts checks: both see it.
+    "TERN_ALERTS_TOKEN": ("alertmanager", "tern-alerts"),
 }
 SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|API_URL|WATCHDOG_URL")
 
@@ -413,11 +415,12 @@ def check_secrets_placement(test, resolved, secret_values):
                     text = yaml.safe_dump(content) if not isinstance(content, str) else content
                     if value not in text:
                         continue
-                    if field == "environment" and service_name == owner:
+                    if field == "environment" and service_name in ((owner,) if isinstance(owner, str) else owner):
                         continue
                     test.fail(f"{combo}: the value of {key} appears in {service_name}.{field}")
             for env_key, env_value in environment.items():
-                if SECRET_NAME.search(env_key) and env_value and env_key not in secret_values \
+                from_env_file = env_key in secret_values or env_value in secret_values.values()
+                if SECRET_NAME.search(env_key) and env_value and not from_env_file \
                         and not env_key.startswith("GF_SECURITY_ADMIN_PASSWORD"):
                     test.fail(f"{combo}: {service_name} gets {env_key} set to a value not from .env")
 
@@ -528,6 +531,7 @@ def check_alertmanager_entrypoint(test, scripts, tmp):
         "AM_SLACK_API_URL": "https://hooks.slack.example/services/" + secrets.token_hex(8),
         "AM_WEBHOOK_TOKEN": secrets.token_hex(16),
         "AM_WATCHDOG_URL": "https://deadman.example/ping/" + secrets.token_hex(4),
+        "AM_TERN_ALERTS_TOKEN": secrets.token_hex(16),
     }  # AM_NTFY_TOKEN unset: an empty file
     env = {"AM_SECRETS_DIR": secrets_dir, "ALERTMANAGER": fake_program(tmp, "alertmanager", record), **values}
     code, out, err = run_script(os.path.join(scripts, "alertmanager-entrypoint.sh"), env,
@@ -535,7 +539,8 @@ def check_alertmanager_entrypoint(test, scripts, tmp):
     if not test.check(code == 0, f"alertmanager-entrypoint.sh exited {code}: {err}"):
         return
     files = {"smtp_auth_password": values["AM_SMTP_AUTH_PASSWORD"], "slack_api_url": values["AM_SLACK_API_URL"],
-             "webhook_token": values["AM_WEBHOOK_TOKEN"], "ntfy_token": "", "watchdog_url": values["AM_WATCHDOG_URL"]}
+             "webhook_token": values["AM_WEBHOOK_TOKEN"], "ntfy_token": "", "watchdog_url": values["AM_WATCHDOG_URL"],
+             "tern_alerts_token": values["AM_TERN_ALERTS_TOKEN"]}
     for name, want in files.items():
         path = os.path.join(secrets_dir, name)
         if not test.check(os.path.isfile(path), f"alertmanager-entrypoint.sh: no {name} file"):

@@ -4,7 +4,10 @@
     docker_build_test.py --source-dir . --node-binary build/exporters/node/tern-node \\
         --container-binary build/exporters/container/tern-container \\
         --shipper-binary build/exporters/shipper/tern-shipper \\
-        --mail-binary build/exporters/mail/tern-mail
+        --mail-binary build/exporters/mail/tern-mail \\
+        --haproxy-binary build/exporters/haproxy/tern-haproxy \\
+        --dnscheck-binary build/exporters/dnscheck/tern-dnscheck \\
+        --alerts-binary build/exporters/alerts/tern-alerts
 
 What the engine allows here, and so what this test does: no registry is
 reachable, so neither debian:bookworm nor debian:bookworm-slim can be pulled,
@@ -60,9 +63,13 @@ import harness  # noqa: E402
 
 PREFIX = "tern-dbt-"
 PID_LABEL = "org.tern.test.docker-build-pid"
-BINARIES = ("tern-node", "tern-container", "tern-shipper", "tern-mail")
-# The dynamically linked ones (libcurl): their libraries make the runtime base.
-DYNAMIC = ("tern-shipper", "tern-mail")
+BINARIES = ("tern-node", "tern-container", "tern-shipper", "tern-mail", "tern-haproxy", "tern-dnscheck",
+            "tern-alerts")
+# The dynamically linked ones (glibc; libcurl opened with dlopen when an HTTP
+# feature is on): their libraries, and libcurl's, make the runtime base.
+DYNAMIC = ("tern-shipper", "tern-mail", "tern-dnscheck", "tern-alerts")
+# Not in ldd's output (dlopen), but in the image: RUNTIME_PACKAGES' libcurl4.
+LIBCURL = "/usr/lib/x86_64-linux-gnu/libcurl.so.4"
 
 
 def docker(*args, timeout=120, check=True, env=None, input_bytes=None):
@@ -131,7 +138,8 @@ def runtime_base_tar(dynamic):
             info = tarfile.TarInfo(f"bin/{applet}")
             info.type, info.linkname, info.mode = tarfile.SYMTYPE, "busybox", 0o777
             tar.addfile(info)
-        for path in sorted({p for binary in dynamic for p in ldd_paths(binary)}):
+        loaded = list(dynamic) + ([LIBCURL] if os.path.exists(LIBCURL) else [])
+        for path in sorted({p for binary in loaded for p in ldd_paths(binary)} | ({LIBCURL} & set(loaded))):
             add_file(tar, path, path.lstrip("/"))
             # The loader is found at the path the binary names (lib64/...),
             # libraries under the directory ldd printed.
@@ -230,7 +238,8 @@ def check_image(test, image):
     test.check(config.get("User") == "65532:65532", f"image user is {config.get('User')!r}, not 65532:65532")
     test.check(not config.get("Entrypoint"), f"image has an entrypoint: {config.get('Entrypoint')}")
     ports = set((config.get("ExposedPorts") or {}).keys())
-    test.check(ports == {"9100/tcp", "9338/tcp", "9080/tcp", "9154/tcp"}, f"image exposes {sorted(ports)}")
+    test.check(ports == {"9100/tcp", "9338/tcp", "9080/tcp", "9154/tcp", "9101/tcp", "9115/tcp", "9097/tcp"},
+               f"image exposes {sorted(ports)}")
     labels = config.get("Labels") or {}
     for key in ("org.opencontainers.image.title", "org.opencontainers.image.description",
                 "org.opencontainers.image.version", "org.opencontainers.image.revision"):
@@ -291,7 +300,7 @@ def full_build(test, source_dir, run_id, timeout):
     try:
         check_image(test, image)
         run_versions(test, image, run_id + "f")
-        code, out, _ = docker("run", "--rm", image, "sh", "-c", "ldd /usr/local/bin/tern-shipper /usr/local/bin/tern-mail",
+        code, out, _ = docker("run", "--rm", image, "sh", "-c", "ldd /usr/local/bin/tern-shipper /usr/local/bin/tern-mail " + LIBCURL,
                               check=False)
         test.check(code == 0 and "not found" not in out,
                    f"tern-shipper's and tern-mail's libraries in the full image:\n{out}")
@@ -302,13 +311,17 @@ def full_build(test, source_dir, run_id, timeout):
 def body(test, args):
     source_dir = os.path.realpath(args.source_dir)
     binaries = {"tern-node": args.node_binary, "tern-container": args.container_binary,
-                "tern-shipper": args.shipper_binary, "tern-mail": args.mail_binary}
+                "tern-shipper": args.shipper_binary, "tern-mail": args.mail_binary,
+                "tern-haproxy": args.haproxy_binary, "tern-dnscheck": args.dnscheck_binary,
+                "tern-alerts": args.alerts_binary}
     for name, path in binaries.items():
         if not (path and os.access(path, os.X_OK)):
             raise harness.SkipTest(f"{name} binary not given or not executable: {path}")
 
     for name in DYNAMIC:
         check_runtime_packages(test, source_dir, name, binaries[name])
+    if os.path.exists(LIBCURL):
+        check_runtime_packages(test, source_dir, "libcurl (dlopen)", LIBCURL)
 
     try:
         docker_env.require()
@@ -362,6 +375,9 @@ def main():
     parser.add_argument("--container-binary", required=True)
     parser.add_argument("--shipper-binary", required=True)
     parser.add_argument("--mail-binary", required=True)
+    parser.add_argument("--haproxy-binary", required=True)
+    parser.add_argument("--dnscheck-binary", required=True)
+    parser.add_argument("--alerts-binary", required=True)
     parser.add_argument("--timeout", type=float, default=170, help="seconds for the whole test")
     parser.add_argument("--full-build-timeout", type=float, default=1800,
                         help="seconds for the opt-in complete build (TERN_DOCKER_FULL_BUILD=1)")

@@ -143,3 +143,57 @@ TEST_CASE("basic auth guards every route") {
   CHECK(sendRaw(port, "GET /ok HTTP/1.1\r\nAuthorization: Basic good\r\n\r\n")
             .starts_with("HTTP/1.1 200"));
 }
+
+TEST_CASE("parseQuery decodes pairs") {
+  auto pairs = runtime::parseQuery("status=firing&instance=web%3A9100&q=a+b&flag&&x=%zz");
+  REQUIRE(pairs.size() == 5);
+  CHECK(pairs[0] == std::pair<std::string, std::string>{"status", "firing"});
+  CHECK(pairs[1].second == "web:9100");
+  CHECK(pairs[2].second == "a b");
+  CHECK(pairs[3] == std::pair<std::string, std::string>{"flag", ""});
+  CHECK(pairs[4].second == "%zz");  // not an escape: kept as written
+  CHECK(runtime::parseRequestHead("GET /a?b=c HTTP/1.1\r\n")->query == "b=c");
+}
+
+TEST_CASE("POST routes get their body, bounded; prefix routes; own-auth routes") {
+  runtime::HttpServer server;
+  runtime::HttpServer::RouteOptions post;
+  post.methods = {"POST"};
+  post.max_body_bytes = 16;
+  post.oversize_status = 400;
+  post.own_auth = true;
+  server.route("/hook", [](const runtime::HttpRequest& request) {
+    runtime::HttpResponse response;
+    response.body = "got " + request.body;
+    return response;
+  }, post);
+  runtime::HttpServer::RouteOptions prefix;
+  prefix.prefix = true;
+  server.route("/items/", [](const runtime::HttpRequest& request) {
+    runtime::HttpResponse response;
+    response.body = request.path.substr(7) + "|" + request.query;
+    return response;
+  }, prefix);
+  server.setAuthenticator([](const std::string& header) { return header == "Basic good"; });
+  runtime::HttpServer::Options options;
+  options.listen_addresses = {"127.0.0.1:0"};
+  auto bound = server.start(options);
+  REQUIRE(bound);
+  int port = std::stoi(bound->front().substr(bound->front().rfind(':') + 1));
+
+  std::string ok = sendRaw(port, "POST /hook HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+  CHECK(ok.starts_with("HTTP/1.1 200"));
+  CHECK(ok.ends_with("got hello"));
+  // The oversized body is read and dropped, so the client gets the answer.
+  std::string big = sendRaw(port, "POST /hook HTTP/1.1\r\nContent-Length: 17\r\n\r\n" + std::string(17, 'x'));
+  CHECK(big.starts_with("HTTP/1.1 400"));
+  CHECK(big.find("exceeds the limit of 16 bytes") != std::string::npos);
+  CHECK(sendRaw(port, "GET /hook HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+  CHECK(sendRaw(port, "POST /hook HTTP/1.1\r\nContent-Length: x\r\n\r\n").starts_with("HTTP/1.1 400"));
+  CHECK(sendRaw(port, "POST /hook HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .starts_with("HTTP/1.1 411"));
+  // Prefix routes still ask the server's authenticator.
+  CHECK(sendRaw(port, "GET /items/abc HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 401"));
+  std::string item = sendRaw(port, "GET /items/abc?x=1 HTTP/1.1\r\nAuthorization: Basic good\r\n\r\n");
+  CHECK(item.ends_with("abc|x=1"));
+}
