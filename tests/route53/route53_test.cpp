@@ -290,6 +290,37 @@ TEST_CASE("route53 client: pages, signed requests, errors counted") {
     CHECK(stats->requests()["GetChange"] == 3);
     CHECK(stats->errors()[{"GetChange", "HTTP503"}] == 3);
   }
+  SUBCASE("throttling is retried, then succeeds") {
+    std::string throttled =
+        R"(<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error>)"
+        R"(<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>)"
+        R"(<RequestId>1</RequestId></ErrorResponse>)";
+    CannedServer server({{400, throttled}, {200, fixture("change_pending.xml")}});
+    ClientOptions options;
+    options.endpoint = "http://127.0.0.1:" + std::to_string(server.port());
+    options.environment = environment;
+    options.retry_backoff = std::chrono::milliseconds(1);
+    auto stats = std::make_shared<ApiStats>();
+    Client client(options, stats);
+    auto change = client.getChange("C2682N5HXP0BZ4");
+    REQUIRE(change.ok());
+    CHECK(change->status == "PENDING");
+    CHECK(stats->requests()["GetChange"] == 2);
+    CHECK(stats->errors()[{"GetChange", "Throttling"}] == 1);
+    CHECK(server.requests()[0].target == "/2013-04-01/change/C2682N5HXP0BZ4");
+  }
+  SUBCASE("cancelled: nothing sent") {
+    CannedServer server({{200, ""}});
+    ClientOptions options;
+    options.endpoint = "http://127.0.0.1:" + std::to_string(server.port());
+    options.environment = environment;
+    options.cancelled = [] { return true; };
+    Client client(options, std::make_shared<ApiStats>());
+    auto sets = client.listRecordSets("Z1");
+    REQUIRE(!sets.ok());
+    CHECK(sets.error().code == "Cancelled");
+    CHECK(server.requests().empty());
+  }
   SUBCASE("no credentials: no request sent") {
     CannedServer server({{200, ""}});
     ClientOptions options;

@@ -51,7 +51,13 @@ class Route53Collector : public runtime::Collector {
   Route53Collector(const DeclaredState& state, const route53::Options& options)
       : state_(state), options_(options), stats_(std::make_shared<route53::ApiStats>()) {
     if (state_.route53_zones.empty()) return;  // nothing to read: no thread
-    client_ = std::make_unique<route53::Client>(route53::clientOptions(options_), stats_);
+    route53::ClientOptions client_options = route53::clientOptions(options_);
+    // A stop does not wait for the rest of a long zone's pages or retries.
+    client_options.cancelled = [this] {
+      std::lock_guard lock(mutex_);
+      return stopping_;
+    };
+    client_ = std::make_unique<route53::Client>(std::move(client_options), stats_);
     thread_ = std::thread([this] { run(); });
   }
   ~Route53Collector() override {
@@ -133,6 +139,7 @@ class Route53Collector : public runtime::Collector {
         if (stopping_) return;
       }
       auto sets = client_->listRecordSets(zone.hosted_zone_id);
+      if (!sets && sets.error().code == "Cancelled") return;  // stopping
       if (!sets) {
         all_ok = false;
         std::string message =

@@ -87,6 +87,11 @@ base::Expected<httpclient::Response, ApiError> Client::send(const std::string& o
   std::chrono::milliseconds backoff = options_.retry_backoff;
   for (int attempt = 1;; ++attempt) {
     ApiError error{operation, "", "", 0};
+    if (options_.cancelled && options_.cancelled()) {
+      error.code = "Cancelled";
+      error.message = "stopping";
+      return base::unexpected(std::move(error));
+    }
     auto credentials = aws::loadCredentials(options_.environment);
     if (!credentials) {
       error.code = "MissingCredentials";

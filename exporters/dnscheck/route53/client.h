@@ -36,6 +36,9 @@ struct ClientOptions {
   int max_items = 300;  // ListResourceRecordSets page size (Route53's maximum)
   aws::Environment environment = aws::processEnvironment();  // where credentials come from
   std::function<std::chrono::system_clock::time_point()> clock = std::chrono::system_clock::now;
+  // Checked before each request and retry: true stops the operation with an
+  // ApiError "Cancelled" (the collector's thread, at shutdown).
+  std::function<bool()> cancelled;
 };
 
 struct ApiError {
