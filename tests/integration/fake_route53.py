@@ -68,13 +68,13 @@ def canonical_request(method, raw_path, raw_query, headers, signed, body):
     )
 
 
-def expected_signature(secret, amz_date, creq):
+def expected_signature(secret, amz_date, creq, region=REGION, service=SERVICE):
     date = amz_date[:8]
-    scope = f"{date}/{REGION}/{SERVICE}/aws4_request"
+    scope = f"{date}/{region}/{service}/aws4_request"
     to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
                          hashlib.sha256(creq.encode()).hexdigest()])
     key = ("AWS4" + secret).encode()
-    for part in (date, REGION, SERVICE, "aws4_request"):
+    for part in (date, region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
