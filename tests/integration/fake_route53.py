@@ -15,7 +15,7 @@ Use from a test:
     fake.start()            # binds 127.0.0.1:0; fake.endpoint is the URL
     ... fake.requests, fake.batches, fake.zones ...
     fake.stop()
-or run it alone: python3 fake_route53.py zones.json --access-key AKID --secret-key S
+or run it alone: python3 fake_route53.py zones.json --access-key AKID --secret-key-file FILE
 """
 
 import argparse
