@@ -180,6 +180,10 @@ TEST_CASE("route53 drift: the shadowing CNAME, missing and differing records") {
     CHECK(ttl.records[1].drift);
     CHECK(ttl.records[1].reason == "TTL 3600 outside [0, 600]");
   }
+  SUBCASE("a name and type declared twice gives one series") {
+    state.records.push_back(state.records[0]);
+    CHECK(computeDrift(state, state.route53_zones[0], sets).records.size() == 3);
+  }
   SUBCASE("a more specific declared zone takes its names") {
     state.route53_zones.push_back({"ZSUB", "mail.example.com"});
     CHECK(recordsInZone(state, state.route53_zones[0]).size() == 2);

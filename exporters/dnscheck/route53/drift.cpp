@@ -59,7 +59,9 @@ ZoneDrift computeDrift(const DeclaredState& state, const Route53Zone& zone,
   ZoneDrift out;
   auto sets = byName(record_sets);
   std::set<std::string> conflict_names;
+  std::set<std::pair<std::string, RecordType>> seen;  // a name and type declared twice: once
   for (const DeclaredRecord* declared : recordsInZone(state, zone)) {
+    if (!seen.emplace(declared->name, declared->type).second) continue;
     RecordDrift drift;
     drift.declared = declared;
     const char* type_name = recordTypeName(declared->type);
