@@ -126,6 +126,26 @@ base::Expected<int, SocketError> connectTcp(const std::string& name, const Endpo
               last_error);
 }
 
+base::Expected<bool, SocketError> sendAll(int fd, const std::string& name, std::string_view request,
+                                          Clock::time_point deadline) {
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!waitFor(fd, POLLOUT, deadline))
+        return fail(SocketError::Kind::timeout, name, "write timed out");
+      continue;
+    }
+    return fail(SocketError::Kind::io, name, std::string("write: ") + std::strerror(errno));
+  }
+  return true;
+}
+
 }  // namespace
 
 base::Expected<int, SocketError> connectTo(const Endpoint& endpoint, Clock::time_point deadline) {
@@ -151,21 +171,8 @@ base::Expected<std::string, SocketError> exchange(const Endpoint& endpoint,
   if (!connected) return base::unexpected(connected.error());
   Fd fd(*connected);
 
-  size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!waitFor(fd.get(), POLLOUT, deadline))
-        return fail(SocketError::Kind::timeout, name, "write timed out");
-      continue;
-    }
-    return fail(SocketError::Kind::io, name, std::string("write: ") + std::strerror(errno));
-  }
+  if (auto sent = sendAll(fd.get(), name, request, deadline); !sent)
+    return base::unexpected(sent.error());
 
   std::string reply;
   // Grows by doubling from a size that fits most answers in one go.
@@ -190,6 +197,42 @@ base::Expected<std::string, SocketError> exchange(const Endpoint& endpoint,
     return fail(SocketError::Kind::io, name, std::string("read: ") + std::strerror(errno));
   }
   return reply;
+}
+
+base::Expected<std::size_t, SocketError> exchangeStreaming(const Endpoint& endpoint,
+                                                           std::string_view request,
+                                                           const Consumer& consume,
+                                                           std::chrono::milliseconds timeout,
+                                                           std::size_t max_bytes) {
+  const auto deadline = Clock::now() + timeout;
+  const std::string name = endpoint.describe();
+  auto connected = connectTo(endpoint, deadline);
+  if (!connected) return base::unexpected(connected.error());
+  Fd fd(*connected);
+  if (auto sent = sendAll(fd.get(), name, request, deadline); !sent)
+    return base::unexpected(sent.error());
+
+  // One fixed buffer, drained as much as the socket holds before polling again.
+  std::string buffer(64 * 1024, '\0');
+  std::size_t total = 0;
+  for (;;) {
+    ssize_t n = ::recv(fd.get(), buffer.data(), buffer.size(), 0);
+    if (n > 0) {
+      total += static_cast<std::size_t>(n);
+      if (total > max_bytes)
+        return fail(SocketError::Kind::too_large, name,
+                    "answer larger than " + std::to_string(max_bytes) + " bytes");
+      if (!consume(std::string_view(buffer.data(), static_cast<std::size_t>(n)))) break;
+      continue;
+    }
+    if (n == 0) break;  // closed: the consumer says whether it had everything
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      return fail(SocketError::Kind::io, name, std::string("read: ") + std::strerror(errno));
+    if (!waitFor(fd.get(), POLLIN, deadline))
+      return fail(SocketError::Kind::timeout, name, "no complete answer within the timeout");
+  }
+  return total;
 }
 
 }  // namespace sockio

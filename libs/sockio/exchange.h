@@ -5,9 +5,8 @@
 // is hit, or time runs out. A stuck peer never hangs a scrape. Errors are
 // values naming the endpoint.
 //
-// This is exporters/mail/unix_exchange generalised to TCP, for HAProxy's
-// runtime API, which listens on either. The mail exporter can use it as is
-// (unixExchange keeps that signature).
+// Used by tern-mail (Postfix's showq, Dovecot's stats and anvil sockets) and
+// tern-haproxy (the runtime API, on a unix socket or TCP).
 
 #include <chrono>
 #include <cstddef>
@@ -44,6 +43,15 @@ base::Expected<std::string, SocketError> exchange(const Endpoint& endpoint,
                                                   const Completion& complete,
                                                   std::chrono::milliseconds timeout,
                                                   std::size_t max_bytes = 16 * 1024 * 1024);
+
+// The same exchange, with the answer handed to `consume` piece by piece as it
+// arrives instead of being held whole (a 10,000-message showq listing is
+// 2.5 MB); `consume` returns false once it has the whole answer (or gives
+// up). Reads until then or until the peer closes. Returns the bytes read.
+using Consumer = std::function<bool(std::string_view piece)>;
+base::Expected<std::size_t, SocketError> exchangeStreaming(
+    const Endpoint& endpoint, std::string_view request, const Consumer& consume,
+    std::chrono::milliseconds timeout, std::size_t max_bytes = 16 * 1024 * 1024);
 
 // Connects to the endpoint by the deadline; the connected descriptor
 // (non-blocking, close-on-exec) is the caller's to close. For protocols

@@ -18,7 +18,7 @@
 
 #include "mail/collectors/collectors.h"
 #include "mail/dovecot/stats.h"
-#include "mail/unix_exchange.h"
+#include "sockio/exchange.h"
 #include "support/golden.h"
 #include "support/temp_tree.h"
 

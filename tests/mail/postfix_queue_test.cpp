@@ -103,7 +103,8 @@ TEST_CASE("postqueue -j: malformed lines") {
 }
 
 TEST_CASE("showq socket: a missing socket is an error naming the path") {
-  RawListing raw = readShowqSocket("/nonexistent/public/showq", 1);
+  mail::postfix::ShowqStream stream([](const auto&) {});
+  RawListing raw = streamShowqSocket("/nonexistent/public/showq", 1, stream);
   CHECK_FALSE(raw.ok);
   CHECK(raw.error.find("/nonexistent/public/showq") != std::string::npos);
 }
@@ -127,7 +128,8 @@ TEST_CASE("showq socket: a server that never answers hits the deadline") {
   REQUIRE(::bind(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
   REQUIRE(::listen(server, 4) == 0);
   const auto started = std::chrono::steady_clock::now();
-  RawListing raw = readShowqSocket(path, 0.3);
+  mail::postfix::ShowqStream stream([](const auto&) {});
+  RawListing raw = streamShowqSocket(path, 0.3, stream);
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   CHECK_FALSE(raw.ok);
@@ -136,4 +138,33 @@ TEST_CASE("showq socket: a server that never answers hits the deadline") {
   ::close(server);
   ::unlink(path.c_str());
   ::rmdir(dir_template);
+}
+
+TEST_CASE("showq: fed in pieces of any size, the stream gives what the whole answer gives") {
+  const std::string bytes = readFixture("showq_3.7.bin");
+  const QueueListing whole = parseShowq(bytes);
+  REQUIRE(whole.error.empty());
+  for (std::size_t piece :
+       {std::size_t{1}, std::size_t{3}, std::size_t{7}, std::size_t{64}, bytes.size()}) {
+    CAPTURE(piece);
+    std::vector<mail::postfix::QueuedMessage> got;
+    mail::postfix::ShowqStream stream([&](const auto& message) { got.push_back(message); });
+    for (std::size_t at = 0; at < bytes.size(); at += piece)
+      stream.feed(std::string_view(bytes).substr(at, piece));
+    CHECK(stream.finish() == "");
+    CHECK(stream.complete());
+    REQUIRE(got.size() == whole.messages.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].queue == whole.messages[i].queue);
+      CHECK(got[i].queue_id == whole.messages[i].queue_id);
+      CHECK(got[i].arrival_time == whole.messages[i].arrival_time);
+      CHECK(got[i].size_bytes == whole.messages[i].size_bytes);
+    }
+  }
+  // Cut anywhere: an error, never a crash, and never "complete".
+  for (std::size_t cut = 0; cut + 1 < bytes.size(); cut += 5) {
+    mail::postfix::ShowqStream stream([](const auto&) {});
+    stream.feed(std::string_view(bytes).substr(0, cut));
+    CHECK_FALSE(stream.finish().empty());
+  }
 }

@@ -15,7 +15,7 @@
 #include "log/log.h"
 #include "mail/collectors/collectors.h"
 #include "mail/dovecot/stats.h"
-#include "mail/unix_exchange.h"
+#include "sockio/exchange.h"
 
 namespace mail {
 namespace {
@@ -46,7 +46,7 @@ class DovecotCollector : public runtime::Collector {
 
  private:
   runtime::Status readStatsSocket(runtime::MetricSink& sink) {
-    auto reply = unixExchange(
+    auto reply = sockio::unixExchange(
         stats_socket_,
         std::string(dovecot::kStatsHandshake) + std::string(dovecot::kStatsDumpRequest),
         dovecot::statsDumpComplete, timeout_);
@@ -127,8 +127,8 @@ class DovecotCollector : public runtime::Collector {
   // Sessions come from anvil, a root-only socket: when it cannot be read the
   // gauge is left out (and said once), the stats metrics still count.
   void updateSessions(runtime::MetricSink& sink) {
-    auto reply =
-        unixExchange(anvil_socket_, dovecot::kAnvilRequest, dovecot::anvilDumpComplete, timeout_);
+    auto reply = sockio::unixExchange(anvil_socket_, dovecot::kAnvilRequest,
+                                      dovecot::anvilDumpComplete, timeout_);
     if (!reply) {
       warnOnce(anvil_warned_,
                "dovecot sessions unavailable (the anvil socket needs root or "

@@ -42,17 +42,36 @@ class PostfixCollector : public runtime::Collector {
     // (no permission, wrong path). A showq that accepts and then fails or
     // stalls is not retried through postqueue, which asks the same showq.
     std::string source = "showq";
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::map<std::string, runtime::Histogram> sizes, ages;
+    std::map<std::string, std::uint64_t> depth;
+    for (auto name : postfix::kQueueNames) {
+      sizes[std::string(name)];
+      ages[std::string(name)];
+      depth[std::string(name)];
+    }
+    auto count = [&](const QueuedMessage& message) {
+      sizes[message.queue].observe(postfix::kSizeBuckets, message.size_bytes);
+      ages[message.queue].observe(postfix::kAgeBuckets, now - message.arrival_time);
+      ++depth[message.queue];
+    };
+    // The listing is counted as it streams in, never held whole.
+    postfix::ShowqStream stream(count);
     postfix::RawListing raw =
-        postfix::readShowqSocket(options_.showq_path, options_.timeout_seconds);
+        postfix::streamShowqSocket(options_.showq_path, options_.timeout_seconds, stream);
     postfix::QueueListing listing;
     std::string socket_error;
     if (raw.ok) {
-      listing = postfix::parseShowq(raw.bytes);
+      listing.error = stream.finish();
     } else if (!raw.connected) {
       socket_error = raw.error;
       source = "postqueue";
       raw = postfix::runPostqueue(options_.postqueue_path, "", options_.timeout_seconds);
-      if (raw.ok) listing = postfix::parsePostqueueJson(raw.bytes);
+      if (raw.ok) {
+        listing = postfix::parsePostqueueJson(raw.bytes);
+        for (const QueuedMessage& message : listing.messages) count(message);
+      }
     }
 
     const bool readable = raw.ok && listing.error.empty();
@@ -82,20 +101,6 @@ class PostfixCollector : public runtime::Collector {
                                   "(the `postqueue -j` fallback)."),
                        1, {{"source", source}});
 
-    std::map<std::string, runtime::Histogram> sizes, ages;
-    std::map<std::string, std::uint64_t> depth;
-    for (auto name : postfix::kQueueNames) {
-      sizes[std::string(name)];
-      ages[std::string(name)];
-      depth[std::string(name)];
-    }
-    const double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    for (const QueuedMessage& message : listing.messages) {
-      sizes[message.queue].observe(postfix::kSizeBuckets, message.size_bytes);
-      ages[message.queue].observe(postfix::kAgeBuckets, now - message.arrival_time);
-      ++depth[message.queue];
-    }
     auto& size_family = sink.family("postfix_showq_message_size_bytes",
                                     "Size of messages in Postfix's message queue, in bytes",
                                     runtime::MetricType::Histogram);

@@ -14,78 +14,92 @@ bool parseNumber(std::string_view text, double& out) {
   return true;
 }
 
-// Reads one null-terminated string at pos; false when the terminator is
-// missing (a cut answer).
-bool readField(std::string_view bytes, std::size_t& pos, std::string_view& out) {
-  std::size_t end = bytes.find('\0', pos);
-  if (end == std::string_view::npos) return false;
-  out = bytes.substr(pos, end - pos);
-  pos = end + 1;
-  return true;
+}  // namespace
+
+bool ShowqStream::feed(std::string_view piece) {
+  for (char c : piece) {
+    if (complete_ || !error_.empty()) {
+      if (error_.empty()) fail("showq: bytes after the end of the list");
+      return false;
+    }
+    if (c == '\0') {
+      endToken();
+    } else if (expect_name_ || keep_value_) {
+      token_.push_back(c);
+    }
+  }
+  return !complete_ && error_.empty();
 }
 
-}  // namespace
+void ShowqStream::endToken() {
+  if (expect_name_) {
+    if (token_.empty()) {
+      endList();
+      return;
+    }
+    name_.swap(token_);
+    token_.clear();
+    expect_name_ = false;
+    keep_value_ = name_ == "protocol" || name_ == "queue_name" || name_ == "queue_id" ||
+                  name_ == "time" || name_ == "size";
+    return;
+  }
+  ++attributes_;
+  expect_name_ = true;
+  if (name_ == "protocol") {
+    is_protocol_ = true;
+  } else if (name_ == "queue_name") {
+    message_.queue = token_;
+    has_queue_ = true;
+  } else if (name_ == "queue_id") {
+    message_.queue_id = token_;
+  } else if (name_ == "time") {
+    if (!parseNumber(token_, message_.arrival_time))
+      return fail("showq: time is not a number: \"" + token_ + "\"");
+    has_time_ = true;
+  } else if (name_ == "size") {
+    if (!parseNumber(token_, message_.size_bytes))
+      return fail("showq: size is not a number: \"" + token_ + "\"");
+    has_size_ = true;
+  }
+  token_.clear();
+}
+
+void ShowqStream::endList() {
+  if (attributes_ == 0) {
+    complete_ = true;  // the empty list ends the answer
+    return;
+  }
+  const bool announcement = is_protocol_ && first_list_;
+  first_list_ = false;
+  if (!announcement) {
+    if (!has_queue_ || !has_time_ || !has_size_)
+      return fail("showq: a message without queue_name, time or size");
+    on_message_(message_);
+  }
+  message_ = QueuedMessage{};
+  has_queue_ = has_time_ = has_size_ = is_protocol_ = false;
+  attributes_ = 0;
+}
+
+void ShowqStream::fail(std::string why) {
+  if (error_.empty()) error_ = std::move(why);
+}
+
+std::string ShowqStream::finish() const {
+  if (!error_.empty()) return error_;
+  if (complete_) return "";
+  if (!expect_name_) return "showq answer cut inside the value of \"" + name_ + "\"";
+  if (!token_.empty() || attributes_ > 0) return "showq answer cut inside an attribute name";
+  return "showq answer ended without its end-of-list marker";
+}
 
 QueueListing parseShowq(std::string_view bytes) {
   QueueListing listing;
-  std::size_t pos = 0;
-  bool first_list = true;
-  while (pos < bytes.size()) {
-    // One attribute list: name/value pairs up to an empty name.
-    QueuedMessage message;
-    bool has_queue = false, has_time = false, has_size = false, is_protocol = false;
-    std::size_t attributes = 0;
-    for (;;) {
-      std::string_view name, value;
-      if (!readField(bytes, pos, name)) {
-        listing.error = "showq answer cut inside an attribute name";
-        return listing;
-      }
-      if (name.empty()) break;
-      if (!readField(bytes, pos, value)) {
-        listing.error = "showq answer cut inside the value of \"" + std::string(name) + "\"";
-        return listing;
-      }
-      ++attributes;
-      if (name == "protocol") {
-        is_protocol = true;
-      } else if (name == "queue_name") {
-        message.queue = value;
-        has_queue = true;
-      } else if (name == "queue_id") {
-        message.queue_id = value;
-      } else if (name == "time") {
-        if (!parseNumber(value, message.arrival_time)) {
-          listing.error = "showq: time is not a number: \"" + std::string(value) + "\"";
-          return listing;
-        }
-        has_time = true;
-      } else if (name == "size") {
-        if (!parseNumber(value, message.size_bytes)) {
-          listing.error = "showq: size is not a number: \"" + std::string(value) + "\"";
-          return listing;
-        }
-        has_size = true;
-      }
-    }
-    if (attributes == 0) {
-      // The empty list ends the answer; anything after it is not showq's.
-      listing.complete = true;
-      if (pos != bytes.size()) listing.error = "showq: bytes after the end of the list";
-      return listing;
-    }
-    if (is_protocol && first_list) {
-      first_list = false;
-      continue;
-    }
-    first_list = false;
-    if (!has_queue || !has_time || !has_size) {
-      listing.error = "showq: a message without queue_name, time or size";
-      return listing;
-    }
-    listing.messages.push_back(std::move(message));
-  }
-  listing.error = "showq answer ended without its end-of-list marker";
+  ShowqStream stream([&](const QueuedMessage& message) { listing.messages.push_back(message); });
+  stream.feed(bytes);
+  listing.error = stream.finish();
+  listing.complete = stream.complete();
   return listing;
 }
 

@@ -14,7 +14,7 @@
 #include <cstring>
 #include <vector>
 
-#include "mail/unix_exchange.h"
+#include "sockio/exchange.h"
 
 extern char** environ;
 
@@ -72,21 +72,21 @@ class Fd {
 
 }  // namespace
 
-RawListing readShowqSocket(const std::string& path, double timeout_seconds) {
-  // showq answers without a request and closes when done: read to EOF.
-  auto answer = unixExchange(
-      path, "", [](std::string_view) { return false; },
+RawListing streamShowqSocket(const std::string& path, double timeout_seconds, ShowqStream& stream) {
+  // showq answers without a request and closes when done.
+  auto read = sockio::exchangeStreaming(
+      sockio::Endpoint{sockio::Endpoint::Kind::unix_socket, path, {}, 0}, "",
+      [&stream](std::string_view piece) { return stream.feed(piece); },
       std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000)), kMaxAnswer);
   RawListing result;
-  if (!answer) {
-    result.error = "showq " + answer.error().message;
+  if (!read) {
+    result.error = "showq " + read.error().message;
     // Not even connected: postqueue -j may still get through (it asks showq
     // through the postdrop group's setgid helper).
-    result.connected = answer.error().kind != SocketError::Kind::unreachable;
+    result.connected = read.error().kind != sockio::SocketError::Kind::unreachable;
     return result;
   }
   result.connected = true;
-  result.bytes = std::move(*answer);
   result.ok = true;
   return result;
 }

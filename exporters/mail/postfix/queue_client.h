@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "mail/postfix/queue.h"
+
 namespace mail::postfix {
 
 struct RawListing {
@@ -17,9 +19,11 @@ struct RawListing {
   bool connected = false;
 };
 
-// Connects to the unix socket at path and reads until EOF, all within
-// timeout_seconds.
-RawListing readShowqSocket(const std::string& path, double timeout_seconds);
+// Connects to the unix socket at path and feeds the answer to `stream` as it
+// arrives, until the end-of-list marker or EOF, all within timeout_seconds.
+// `bytes` stays empty: the messages went to the stream's callback; ok says
+// the socket was read (whether the answer parsed is stream.finish()'s).
+RawListing streamShowqSocket(const std::string& path, double timeout_seconds, ShowqStream& stream);
 
 // Runs `<postqueue> -j` (PATH is searched when it has no slash) and returns
 // its standard output; killed when it outlives timeout_seconds. Postfix's
