@@ -10,29 +10,6 @@ namespace dnscheck {
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() + 0 && hexValue(text[i + 1]) >= 0 &&
-               hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 runtime::HttpResponse badRequest(std::string message) {
   runtime::HttpResponse response;
   response.status = 400;
@@ -42,25 +19,13 @@ runtime::HttpResponse badRequest(std::string message) {
 
 }  // namespace
 
-std::string queryParameter(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto end = query.find('&');
-    std::string_view pair = query.substr(0, end);
-    query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
-    auto equals = pair.find('=');
-    if (decode(pair.substr(0, equals)) == name)
-      return equals == std::string_view::npos ? std::string() : decode(pair.substr(equals + 1));
-  }
-  return {};
-}
-
 runtime::HttpResponse serveProbe(const probe::Modules& modules,
                                  const runtime::HttpRequest& request) {
-  std::string module_name = queryParameter(request.query, "module");
+  std::string module_name = request.queryParam("module").value_or("");
   if (module_name.empty()) module_name = "http_2xx";  // blackbox's default
   auto module = modules.find(module_name);
   if (module == modules.end()) return badRequest("Unknown module \"" + module_name + "\"");
-  const std::string target = queryParameter(request.query, "target");
+  const std::string target = request.queryParam("target").value_or("");
   if (target.empty()) return badRequest("Target parameter is missing");
 
   // blackbox: the module's timeout, capped by Prometheus' scrape timeout

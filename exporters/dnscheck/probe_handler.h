@@ -11,9 +11,6 @@
 
 namespace dnscheck {
 
-// One query-string parameter, percent-decoded ('+' is a space); empty when absent.
-std::string queryParameter(std::string_view query, std::string_view name);
-
 runtime::HttpResponse serveProbe(const probe::Modules& modules,
                                  const runtime::HttpRequest& request);
 

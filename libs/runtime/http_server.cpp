@@ -1,8 +1,5 @@
 #include "runtime/http_server.h"
 
-#include "log/log.h"
-#include "runtime/gzip.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,6 +16,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+
+#include "log/log.h"
+#include "runtime/gzip.h"
 
 namespace runtime {
 
@@ -45,18 +45,30 @@ std::string_view trimSpaces(std::string_view text) {
 
 const char* reasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
@@ -168,32 +180,6 @@ std::optional<HttpRequest> parseRequestHead(std::string_view head) {
   return request;
 }
 
-namespace {
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-std::string percentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() &&
-               hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!query.empty()) {
@@ -203,9 +189,9 @@ std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view que
     if (part.empty()) continue;
     auto eq = part.find('=');
     if (eq == std::string_view::npos) {
-      out.emplace_back(percentDecode(part), "");
+      out.emplace_back(formDecode(part), "");
     } else {
-      out.emplace_back(percentDecode(part.substr(0, eq)), percentDecode(part.substr(eq + 1)));
+      out.emplace_back(formDecode(part.substr(0, eq)), formDecode(part.substr(eq + 1)));
     }
   }
   return out;
@@ -382,7 +368,8 @@ base::Expected<std::vector<std::string>, std::string> HttpServer::start(const Op
     SSL_CTX_set_verify(ctx, mode, check_chain ? nullptr : acceptAnyCertificate);
   }
 
-  if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) return base::unexpected(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(wake_pipe_, O_CLOEXEC) != 0)
+    return base::unexpected(std::string("pipe: ") + std::strerror(errno));
   std::vector<std::string> bound;
   for (const std::string& text : options.listen_addresses) {
     auto address = parseListenAddress(text);
@@ -465,7 +452,8 @@ void HttpServer::stop() {
   std::unique_lock lock(connections_mutex_);
   // Wakes connection threads blocked in recv; in-flight responses finish.
   for (int fd : open_connections_) ::shutdown(fd, SHUT_RD);
-  connections_done_.wait_for(lock, std::chrono::seconds(5), [&] { return open_connections_.empty(); });
+  connections_done_.wait_for(lock, std::chrono::seconds(5),
+                             [&] { return open_connections_.empty(); });
   lock.unlock();
   for (int& fd : wake_pipe_) {
     if (fd >= 0) ::close(fd);
@@ -661,8 +649,8 @@ HttpResponse HttpServer::respond(const HttpRequest& request) {
   return route->handler(request);
 }
 
-std::string HttpServer::renderHead(const HttpResponse& response,
-                                   bool keep_alive, std::size_t body_size, bool gzipped) const {
+std::string HttpServer::renderHead(const HttpResponse& response, bool keep_alive,
+                                   std::size_t body_size, bool gzipped) const {
   std::string head;
   head.reserve(256);
   head += "HTTP/1.1 ";

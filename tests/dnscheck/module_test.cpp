@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "dnscheck/probe_handler.h"
+#include "runtime/http_server.h"
 
 using dnscheck::probe::parseModules;
 
@@ -91,8 +92,17 @@ TEST_CASE(
 }
 
 TEST_CASE("/probe query parameters are percent-decoded") {
-  CHECK(dnscheck::queryParameter("target=https%3A%2F%2Fwww.example.com%2F&module=http_2xx",
-                                 "target") == "https://www.example.com/");
-  CHECK(dnscheck::queryParameter("target=a+b&module=x", "target") == "a b");
-  CHECK(dnscheck::queryParameter("module=x", "target").empty());
+  auto param = [](std::string query, std::string_view name) {
+    runtime::HttpRequest request;
+    request.query = std::move(query);
+    return request.queryParam(name);
+  };
+  CHECK(param("target=https%3A%2F%2Fwww.example.com%2F&module=http_2xx", "target") ==
+        "https://www.example.com/");
+  CHECK(param("target=a+b&module=x", "target") == "a b");
+  CHECK_FALSE(param("module=x", "target"));
+  // parseQuery decodes the same way.
+  auto all = runtime::parseQuery("target=a+b&module=%78");
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].second == "x");
 }
