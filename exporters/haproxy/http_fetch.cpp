@@ -83,22 +83,7 @@ base::Expected<std::string, std::string> dechunk(std::string_view body) {
   }
 }
 
-int remainingMs(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
-}
-
-bool waitFor(int fd, short events, Clock::time_point deadline) {
-  while (true) {
-    int left = remainingMs(deadline);
-    if (left == 0) return false;
-    pollfd pfd{fd, events, 0};
-    int ready = ::poll(&pfd, 1, left);
-    if (ready > 0) return true;
-    if (ready == 0) return false;
-    if (errno != EINTR) return false;
-  }
-}
+using sockio::waitFor;
 
 std::string sslError(const char* what) {
   unsigned long code = ERR_get_error();

@@ -17,22 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
-
 base::Unexpected<SocketError> fail(SocketError::Kind kind, const std::string& name,
                                    const std::string& what) {
   return base::unexpected(SocketError{kind, name + ": " + what});
@@ -42,19 +26,6 @@ base::Unexpected<SocketError> fail(SocketError::Kind kind, const std::string& na
 int remainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
-}
-
-// Waits for `events` on fd; false on timeout or error.
-bool waitFor(int fd, short events, Clock::time_point deadline) {
-  while (true) {
-    int left = remainingMs(deadline);
-    if (left == 0) return false;
-    pollfd pfd{fd, events, 0};
-    int ready = ::poll(&pfd, 1, left);
-    if (ready > 0) return true;
-    if (ready == 0) return false;
-    if (errno != EINTR) return false;
-  }
 }
 
 // Connects a non-blocking socket to `address`, waiting until the deadline.
@@ -147,6 +118,23 @@ base::Expected<bool, SocketError> sendAll(int fd, const std::string& name, std::
 }
 
 }  // namespace
+
+void Fd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+bool waitFor(int fd, short events, Clock::time_point deadline) {
+  while (true) {
+    int left = remainingMs(deadline);
+    if (left == 0) return false;
+    pollfd pfd{fd, events, 0};
+    int ready = ::poll(&pfd, 1, left);
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
 
 base::Expected<int, SocketError> connectTo(const Endpoint& endpoint, Clock::time_point deadline) {
   const std::string name = endpoint.describe();

@@ -59,6 +59,23 @@ base::Expected<std::size_t, SocketError> exchangeStreaming(
 base::Expected<int, SocketError> connectTo(const Endpoint& endpoint,
                                            std::chrono::steady_clock::time_point deadline);
 
+// An owned file descriptor, closed when it goes.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void reset(int fd = -1);
+
+ private:
+  int fd_;
+};
+
+// Waits for poll `events` on fd until the deadline; false on timeout or error.
+bool waitFor(int fd, short events, std::chrono::steady_clock::time_point deadline);
+
 inline base::Expected<std::string, SocketError> unixExchange(
     const std::string& path, std::string_view request, const Completion& complete,
     std::chrono::milliseconds timeout, std::size_t max_bytes = 16 * 1024 * 1024) {
