@@ -153,37 +153,15 @@ base::Expected<std::string, SocketError> exchange(const Endpoint& endpoint,
                                                   const Completion& complete,
                                                   std::chrono::milliseconds timeout,
                                                   std::size_t max_bytes) {
-  const auto deadline = Clock::now() + timeout;
-  const std::string name = endpoint.describe();
-  auto connected = connectTo(endpoint, deadline);
-  if (!connected) return base::unexpected(connected.error());
-  Fd fd(*connected);
-
-  if (auto sent = sendAll(fd.get(), name, request, deadline); !sent)
-    return base::unexpected(sent.error());
-
   std::string reply;
-  // Grows by doubling from a size that fits most answers in one go.
-  std::size_t capacity = 64 * 1024;
-  while (!complete || !complete(reply)) {
-    if (!waitFor(fd.get(), POLLIN, deadline))
-      return fail(SocketError::Kind::timeout, name, "no complete answer within the timeout");
-    if (reply.capacity() - reply.size() < 16384) reply.reserve(capacity *= 2);
-    std::size_t old_size = reply.size();
-    std::size_t room = reply.capacity() - old_size;
-    reply.resize(reply.capacity());
-    ssize_t n = ::recv(fd.get(), reply.data() + old_size, room, 0);
-    reply.resize(old_size + (n > 0 ? static_cast<size_t>(n) : 0));
-    if (n > 0) {
-      if (reply.size() > max_bytes)
-        return fail(SocketError::Kind::too_large, name,
-                    "answer larger than " + std::to_string(max_bytes) + " bytes");
-      continue;
-    }
-    if (n == 0) break;  // closed: the caller's parser says whether it is whole
-    if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-    return fail(SocketError::Kind::io, name, std::string("read: ") + std::strerror(errno));
-  }
+  auto read = exchangeStreaming(
+      endpoint, request,
+      [&](std::string_view piece) {
+        reply.append(piece);
+        return !(complete && complete(reply));
+      },
+      timeout, max_bytes);
+  if (!read) return base::unexpected(read.error());
   return reply;
 }
 
