@@ -120,6 +120,12 @@ def main():
         current = f.read()
     wanted = replace_between(current, FLAGS_BEGIN, FLAGS_END, flags)
     wanted = replace_between(wanted, METRICS_BEGIN, METRICS_END, metrics)
+    return check_or_update(page, current, wanted, update)
+
+
+def check_or_update(page, current, wanted, update):
+    """0 when the page holds what was generated (or was rewritten with
+    --update); otherwise prints the difference and returns 1."""
     if wanted == current:
         print(f"{page} is up to date")
         return 0

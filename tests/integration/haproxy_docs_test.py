@@ -82,19 +82,7 @@ def main():
                                        docs_test.metric_table(exporter_text, PREFIXES))
     wanted = docs_test.replace_between(wanted, PROMEX_BEGIN, PROMEX_END,
                                        docs_test.metric_table(promex_text, ("haproxy_",)))
-    if wanted == current:
-        print(f"{page} is up to date")
-        return 0
-    if update:
-        with open(page, "w") as f:
-            f.write(wanted)
-        print(f"rewrote {page}")
-        return 0
-    import difflib
-    sys.stdout.writelines(difflib.unified_diff(
-        current.splitlines(True), wanted.splitlines(True), page, page + " (generated)"))
-    print(f"\n{page} is out of date: run with --update (see tests/integration/CMakeLists.txt)")
-    return 1
+    return docs_test.check_or_update(page, current, wanted, update)
 
 
 if __name__ == "__main__":
