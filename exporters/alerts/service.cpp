@@ -8,6 +8,7 @@
 
 #include "httpclient/client.h"
 #include "log/log.h"
+#include "runtime/web_config.h"
 
 namespace alerts {
 
@@ -31,43 +32,6 @@ HttpResponse jsonResponse(int status, const json& body) {
 
 HttpResponse errorResponse(int status, const std::string& reason) {
   return jsonResponse(status, json{{"status", "error"}, {"error", reason}});
-}
-
-// Compares in time independent of where the texts differ.
-bool constantTimeEqual(std::string_view a, std::string_view b) {
-  const std::size_t n = std::max(a.size(), b.size());
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
-
-std::optional<std::string> base64Decode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  int buffer = 0, bits = 0;
-  for (char c : text) {
-    int v = value(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
-  }
-  return out;
 }
 
 std::string storeErrorReason(int code) {
@@ -234,7 +198,7 @@ bool Service::authorized(const HttpRequest& request) {
   const std::string header = request.header("authorization");
   if (!config_.bearer_token.empty()) {
     return header.starts_with("Bearer ") &&
-           constantTimeEqual(std::string_view(header).substr(7), config_.bearer_token);
+           runtime::constantTimeEquals(std::string_view(header).substr(7), config_.bearer_token);
   }
   if (!config_.bearer_token_file.empty()) {
     auto token = httpclient::readSecretFile(config_.bearer_token_file);
@@ -244,7 +208,7 @@ bool Service::authorized(const HttpRequest& request) {
       return false;
     }
     if (!header.starts_with("Bearer ")) return false;
-    return constantTimeEqual(std::string_view(header).substr(7), *token);
+    return runtime::constantTimeEquals(std::string_view(header).substr(7), *token);
   }
   if (!config_.basic_username.empty()) {
     auto password = httpclient::readSecretFile(config_.basic_password_file);
@@ -253,9 +217,9 @@ bool Service::authorized(const HttpRequest& request) {
       return false;
     }
     if (!header.starts_with("Basic ")) return false;
-    auto decoded = base64Decode(std::string_view(header).substr(6));
+    auto decoded = runtime::decodeBase64(std::string_view(header).substr(6));
     if (!decoded) return false;
-    return constantTimeEqual(*decoded, config_.basic_username + ":" + *password);
+    return runtime::constantTimeEquals(*decoded, config_.basic_username + ":" + *password);
   }
   return true;
 }

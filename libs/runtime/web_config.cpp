@@ -1,14 +1,15 @@
 #include "runtime/web_config.h"
 
-#include "runtime/yaml_error.h"
-
 #include <crypt.h>
 #include <sys/random.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "runtime/yaml_error.h"
 
 namespace runtime {
 namespace {
@@ -29,7 +30,9 @@ std::string scalar(const std::string& source, const YAML::Node& node, const std:
 
 void requireReadable(const std::string& source, const std::string& what, const std::string& path) {
   std::ifstream file(path);
-  if (!file) throw WebConfigError(source + ": cannot read " + what + " " + path + ": " + std::strerror(errno));
+  if (!file)
+    throw WebConfigError(source + ": cannot read " + what + " " + path + ": " +
+                         std::strerror(errno));
 }
 
 }  // namespace
@@ -55,16 +58,23 @@ WebConfig parseWebConfig(const std::string& yaml_text, const std::string& base_d
       TlsServerConfig tls;
       for (const auto& field : value) {
         const std::string name = field.first.as<std::string>();
-        if (name == "cert_file") tls.cert_file = resolve(base_dir, scalar(source, field.second, name));
-        else if (name == "key_file") tls.key_file = resolve(base_dir, scalar(source, field.second, name));
-        else if (name == "client_ca_file") tls.client_ca_file = resolve(base_dir, scalar(source, field.second, name));
-        else if (name == "client_auth_type") tls.client_auth_type = scalar(source, field.second, name);
-        else if (name == "min_version") tls.min_version = scalar(source, field.second, name);
-        else if (name == "max_version") tls.max_version = scalar(source, field.second, name);
+        if (name == "cert_file")
+          tls.cert_file = resolve(base_dir, scalar(source, field.second, name));
+        else if (name == "key_file")
+          tls.key_file = resolve(base_dir, scalar(source, field.second, name));
+        else if (name == "client_ca_file")
+          tls.client_ca_file = resolve(base_dir, scalar(source, field.second, name));
+        else if (name == "client_auth_type")
+          tls.client_auth_type = scalar(source, field.second, name);
+        else if (name == "min_version")
+          tls.min_version = scalar(source, field.second, name);
+        else if (name == "max_version")
+          tls.max_version = scalar(source, field.second, name);
         else if (name == "cipher_suites" || name == "curve_preferences" ||
                  name == "prefer_server_cipher_suites" || name == "cert" || name == "key" ||
                  name == "client_allowed_sans")
-          fail(source, field.first, "tls_server_config." + name + " is not supported by this exporter");
+          fail(source, field.first,
+               "tls_server_config." + name + " is not supported by this exporter");
         else
           fail(source, field.first, "unknown field tls_server_config." + name);
       }
@@ -79,12 +89,14 @@ WebConfig parseWebConfig(const std::string& yaml_text, const std::string& base_d
           tls.client_auth_type != "RequireAnyClientCert" && tls.client_ca_file.empty())
         fail(source, value, "client_auth_type " + tls.client_auth_type + " needs client_ca_file");
       static const std::set<std::string> versions = {"TLS10", "TLS11", "TLS12", "TLS13"};
-      if (!versions.count(tls.min_version)) fail(source, value, "unknown min_version " + tls.min_version);
+      if (!versions.count(tls.min_version))
+        fail(source, value, "unknown min_version " + tls.min_version);
       if (!tls.max_version.empty() && !versions.count(tls.max_version))
         fail(source, value, "unknown max_version " + tls.max_version);
       requireReadable(source, "cert_file", tls.cert_file);
       requireReadable(source, "key_file", tls.key_file);
-      if (!tls.client_ca_file.empty()) requireReadable(source, "client_ca_file", tls.client_ca_file);
+      if (!tls.client_ca_file.empty())
+        requireReadable(source, "client_ca_file", tls.client_ca_file);
       config.tls = tls;
     } else if (key == "basic_auth_users") {
       if (value.IsNull()) continue;
@@ -102,7 +114,8 @@ WebConfig parseWebConfig(const std::string& yaml_text, const std::string& base_d
       for (const auto& field : value) {
         const std::string name = field.first.as<std::string>();
         if (name == "http2") continue;  // we serve HTTP/1.1 only; accepted so shared files load
-        if (name != "headers") fail(source, field.first, "unknown field http_server_config." + name);
+        if (name != "headers")
+          fail(source, field.first, "unknown field http_server_config." + name);
         if (!field.second.IsMap()) fail(source, field.second, "headers must be a mapping");
         for (const auto& header : field.second)
           config.headers[header.first.as<std::string>()] = scalar(source, header.second, "header");
@@ -127,7 +140,6 @@ WebConfig loadWebConfig(const std::string& path) {
 BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users)
     : users_(std::move(users)) {}
 
-namespace {
 std::optional<std::string> decodeBase64(std::string_view encoded) {
   auto value = [](char c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -155,12 +167,19 @@ std::optional<std::string> decodeBase64(std::string_view encoded) {
 }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  // Every byte of the longer text is looked at: the time tells neither where
+  // the texts differ nor (much of) the secret's length.
+  const std::size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
   return diff == 0;
 }
 
+namespace {
 // A per-process salt for the cache keys, so they are useless outside this process.
 std::string cacheSetting() {
   static const std::string setting = [] {
@@ -191,11 +210,13 @@ bool BasicAuthVerifier::verify(const std::string& authorization) {
   // An unknown user still pays for a bcrypt check, so timing does not tell
   // which users exist.
   const std::string& hash =
-      it != users_.end() ? it->second
-                         : std::string("$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi");
+      it != users_.end()
+          ? it->second
+          : std::string("$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi");
   // The cache key is a salted SHA-256 crypt of the credentials, never the password.
   crypt_data key_data{};
-  const char* key_text = crypt_r((user + ':' + password).c_str(), cacheSetting().c_str(), &key_data);
+  const char* key_text =
+      crypt_r((user + ':' + password).c_str(), cacheSetting().c_str(), &key_data);
   std::string key = key_text ? key_text : "";
   {
     std::lock_guard lock(mutex_);

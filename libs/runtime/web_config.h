@@ -20,6 +20,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace runtime {
 
@@ -47,6 +48,12 @@ class WebConfigError : public std::runtime_error {
 WebConfig loadWebConfig(const std::string& path);
 WebConfig parseWebConfig(const std::string& yaml_text, const std::string& base_dir,
                          const std::string& source_name);
+
+// Standard base64 (RFC 4648, '=' padding optional); nullopt on a character
+// outside the alphabet. For Authorization: Basic headers.
+std::optional<std::string> decodeBase64(std::string_view encoded);
+// Equality of two secrets in time independent of where they differ.
+bool constantTimeEquals(std::string_view a, std::string_view b);
 
 // Checks basic-auth credentials against the bcrypt hashes. bcrypt is slow by
 // design, so a verified (user, password) pair is remembered by a SHA-256 of
