@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "hostfs/read.h"
 #include "httpclient/client.h"
 #include "log/log.h"
 
@@ -206,7 +207,7 @@ std::pair<SendOutcome, std::string> Notifier::deliver(Store& store, const Notifi
   std::chrono::milliseconds timeout{10000};
   auto secret = [](const std::string& path) -> base::Expected<std::string, std::string> {
     if (path.empty()) return std::string();
-    return httpclient::readSecretFile(path);
+    return hostfs::readSecretFile(path);
   };
   if (name == "appwrite_database") {
     const AppwriteSink& sink = config_.appwrite_database;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "hostfs/read.h"
 #include "httpclient/client.h"
 #include "log/log.h"
 #include "runtime/web_config.h"
@@ -201,7 +202,7 @@ bool Service::authorized(const HttpRequest& request) {
            runtime::constantTimeEquals(std::string_view(header).substr(7), config_.bearer_token);
   }
   if (!config_.bearer_token_file.empty()) {
-    auto token = httpclient::readSecretFile(config_.bearer_token_file);
+    auto token = hostfs::readSecretFile(config_.bearer_token_file);
     if (!token || token->empty()) {
       LOG_ERROR("cannot read the webhook's bearer token file",
                 {"err", token ? "empty" : token.error()});
@@ -211,7 +212,7 @@ bool Service::authorized(const HttpRequest& request) {
     return runtime::constantTimeEquals(std::string_view(header).substr(7), *token);
   }
   if (!config_.basic_username.empty()) {
-    auto password = httpclient::readSecretFile(config_.basic_password_file);
+    auto password = hostfs::readSecretFile(config_.basic_password_file);
     if (!password) {
       LOG_ERROR("cannot read the webhook's password file", {"err", password.error()});
       return false;

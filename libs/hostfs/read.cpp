@@ -43,6 +43,16 @@ Result<std::string> readFile(const std::string& path, std::size_t limit) {
   return content;
 }
 
+base::Expected<std::string, std::string> readSecretFile(const std::string& path) {
+  auto text = readFile(path, 1 << 20);
+  if (!text) return base::unexpected("cannot read " + text.error().message());
+  std::string_view value = *text;
+  const auto first = value.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return std::string();
+  const auto last = value.find_last_not_of(" \t\r\n");
+  return std::string(value.substr(first, last - first + 1));
+}
+
 namespace {
 class OneShotReader : public FileReader {
  public:
@@ -78,7 +88,9 @@ Result<T> readNumber(const std::string& path) {
 }
 }  // namespace
 
-Result<std::uint64_t> readUnsigned(const std::string& path) { return readNumber<std::uint64_t>(path); }
+Result<std::uint64_t> readUnsigned(const std::string& path) {
+  return readNumber<std::uint64_t>(path);
+}
 
 Result<std::vector<std::string>> listDirectory(const std::string& path) {
   DIR* dir = ::opendir(path.c_str());

@@ -3,13 +3,13 @@
 // 4096), so everything is read until EOF, with a bound so a runaway file
 // cannot eat the exporter's memory. Failures are values, never exceptions.
 
-#include "base/expected.h"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "base/expected.h"
 
 namespace hostfs {
 
@@ -52,5 +52,10 @@ Result<std::uint64_t> readUnsigned(const std::string& path);
 Result<std::vector<std::string>> listDirectory(const std::string& path);
 
 bool exists(const std::string& path);
+
+// A secret (password, token, API key) from a file, read at each use so a
+// rotated secret is picked up: without surrounding whitespace (a trailing
+// newline is the usual case); the error names the file, never the content.
+base::Expected<std::string, std::string> readSecretFile(const std::string& path);
 
 }  // namespace hostfs

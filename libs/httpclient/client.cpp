@@ -6,24 +6,15 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <stdexcept>
+
+#include "hostfs/read.h"
 
 namespace httpclient {
 namespace {
 
 std::once_flag g_curl_init;
-
-std::string trimmed(std::string text) {
-  const char* space = " \t\r\n";
-  auto end = text.find_last_not_of(space);
-  if (end == std::string::npos) return {};
-  text.erase(end + 1);
-  text.erase(0, text.find_first_not_of(space));
-  return text;
-}
 
 // Frees what curl_url_get hands out.
 struct CurlString {
@@ -168,12 +159,12 @@ base::Expected<Response, Error> Client::perform(const std::string& url,
   std::string password = auth.basic_password;
   std::string token = auth.bearer_token;
   if (!auth.basic_username.empty() && password.empty() && !auth.basic_password_file.empty()) {
-    auto read = readSecretFile(auth.basic_password_file);
+    auto read = hostfs::readSecretFile(auth.basic_password_file);
     if (!read) return fail(read.error(), false);
     password = std::move(*read);
   }
   if (token.empty() && !auth.bearer_token_file.empty()) {
-    auto read = readSecretFile(auth.bearer_token_file);
+    auto read = hostfs::readSecretFile(auth.bearer_token_file);
     if (!read) return fail(read.error(), false);
     token = std::move(*read);
   }
@@ -246,15 +237,6 @@ base::Expected<Response, Error> Client::perform(const std::string& url,
   response.body_truncated = handle_->truncated;
   response.duration = std::chrono::steady_clock::now() - started;
   return response;
-}
-
-base::Expected<std::string, std::string> readSecretFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return base::unexpected("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return base::unexpected("cannot read " + path + ": " + std::strerror(errno));
-  return trimmed(std::move(text).str());
 }
 
 }  // namespace httpclient

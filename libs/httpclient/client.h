@@ -94,8 +94,4 @@ class Client {
   std::unique_ptr<Handle> handle_;
 };
 
-// A secret file's contents without surrounding whitespace (a trailing newline
-// is the usual case), or an error naming the file and errno text.
-base::Expected<std::string, std::string> readSecretFile(const std::string& path);
-
 }  // namespace httpclient

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "hostfs/read.h"
 #include "httpclient/test_server.h"
 #include "support/temp_tree.h"
 
@@ -86,10 +87,10 @@ TEST_CASE("httpclient: server_name applies to https only; plain http is untouche
 TEST_CASE("readSecretFile trims whitespace; a missing file names the path") {
   testsupport::TempTree tree;
   tree.write("secret", "\n  value with inner space \t\n");
-  auto value = httpclient::readSecretFile(tree.path("secret"));
+  auto value = hostfs::readSecretFile(tree.path("secret"));
   REQUIRE(value);
   CHECK(*value == "value with inner space");
-  auto missing = httpclient::readSecretFile(tree.path("absent"));
+  auto missing = hostfs::readSecretFile(tree.path("absent"));
   REQUIRE_FALSE(missing);
   CHECK(missing.error().find(tree.path("absent")) != std::string::npos);
   CHECK(missing.error().find("No such file") != std::string::npos);

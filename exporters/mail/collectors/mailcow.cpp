@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "hostfs/read.h"
 #include "httpclient/client.h"
 #include "log/log.h"
 #include "mail/collectors/collectors.h"
@@ -166,7 +167,7 @@ class MailcowCollector : public runtime::Collector {
   base::Expected<std::string, std::string> readKey() const {
     std::string key;
     if (!options_.api_key_file.empty()) {
-      auto read = httpclient::readSecretFile(options_.api_key_file);
+      auto read = hostfs::readSecretFile(options_.api_key_file);
       if (!read) return base::unexpected("Mailcow API key: " + read.error());
       key = std::move(*read);
       if (key.empty()) {
