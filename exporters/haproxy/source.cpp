@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "hostfs/read.h"
+#include "http1/client.h"
 
 namespace haproxy {
 namespace {
@@ -17,7 +18,7 @@ bool answerComplete(std::string_view reply) { return reply.ends_with("\n\n"); }
 base::Expected<ScrapeUri, std::string> parseScrapeUri(const std::string& uri) {
   ScrapeUri parsed;
   auto bad = [&](const std::string& why) {
-    return base::unexpected("scrape URI \"" + uri + "\": " + why);
+    return base::unexpected("scrape URI \"" + http1::redactPassword(uri) + "\": " + why);
   };
   if (uri.starts_with("unix:")) {
     std::string path = uri.substr(5);
@@ -58,7 +59,7 @@ base::Expected<ScrapeUri, std::string> parseScrapeUri(const std::string& uri) {
     return parsed;
   }
   if (uri.starts_with("http://") || uri.starts_with("https://")) {
-    auto http = parseHttpUrl(uri);
+    auto http = http1::parseUrl(uri);
     if (!http) return bad(http.error());
     parsed.kind = ScrapeUri::Kind::http;
     parsed.http = std::move(*http);
@@ -99,17 +100,32 @@ base::Expected<Fetched, std::string> StatsSource::fetch() {
       return fetched;
     }
     case ScrapeUri::Kind::http: {
-      HttpFetchOptions http;
+      http1::Request request;
+      request.url = uri_.http;
+      std::string username = options_.username.empty() ? uri_.http.username : options_.username;
+      std::string password = uri_.http.password;
+      if (!options_.password_file.empty()) {
+        auto secret = hostfs::readSecretFile(options_.password_file);
+        if (!secret) return base::unexpected(secret.error());
+        password = std::move(*secret);
+      }
+      if (!username.empty() || !password.empty())
+        request.headers.emplace_back("Authorization",
+                                     http1::basicAuthorization(username, password));
+      http1::Options http;
       http.timeout = options_.timeout;
-      http.verify_tls = options_.ssl_verify;
-      http.username = options_.username;
-      http.password_file = options_.password_file;
-      http.max_bytes = options_.max_bytes;
-      auto response = httpGet(uri_.http, http);
-      if (!response) return base::unexpected(response.error());
-      if (response->status < 200 || response->status > 299)
-        return base::unexpected("stats page: HTTP status " + std::to_string(response->status));
-      fetched.stat = std::move(response->body);
+      http.tls.insecure_skip_verify = !options_.ssl_verify;
+      http.max_body_bytes = options_.max_bytes;
+      http.user_agent = "tern-haproxy";
+      auto answer = http1::perform(request, http);
+      if (!answer) return base::unexpected(answer.error().message);
+      const http1::Response& response = answer->response;
+      if (response.status < 200 || response.status > 299)
+        return base::unexpected("stats page: HTTP status " + std::to_string(response.status));
+      if (response.body_truncated)
+        return base::unexpected("stats page larger than " + std::to_string(options_.max_bytes) +
+                                " bytes");
+      fetched.stat = std::move(answer->response.body);
       return fetched;
     }
     case ScrapeUri::Kind::file: {

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "base/expected.h"
-#include "haproxy/http_fetch.h"
+#include "http1/url.h"
 #include "sockio/exchange.h"
 
 namespace haproxy {
@@ -23,7 +23,7 @@ struct ScrapeUri {
   enum class Kind { socket, http, file };
   Kind kind = Kind::socket;
   sockio::Endpoint endpoint;  // socket
-  HttpUrl http;               // http, https
+  http1::Url http;            // http, https
   std::string url;            // http, https (as given, for messages: credentials stripped)
   std::string path;           // file
 };
