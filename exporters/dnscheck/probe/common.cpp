@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -38,9 +38,9 @@ std::uint32_t ipAddressHash(const sockaddr_storage& address) {
   return hash;
 }
 
-std::optional<ResolvedTarget> resolveTarget(const std::string& host, std::uint16_t port,
+std::optional<ResolvedTarget> lookupAddress(const std::string& host, std::uint16_t port,
                                             IpProtocol preferred, bool fallback,
-                                            runtime::MetricSink& sink, double* lookup_seconds) {
+                                            double* lookup_seconds) {
   const auto start = Clock::now();
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -48,16 +48,9 @@ std::optional<ResolvedTarget> resolveTarget(const std::string& host, std::uint16
   addrinfo* found = nullptr;
   const int status = getaddrinfo(host.c_str(), nullptr, &hints, &found);
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (lookup_seconds != nullptr) *lookup_seconds = seconds;
-  sink.gauge("probe_dns_lookup_time_seconds",
-             "Returns the time taken for probe dns lookup in seconds", seconds);
-  auto& protocol =
-      sink.gauge("probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6");
-  if (status != 0) {
-    runtime::addSample(protocol, 0);
-    return std::nullopt;
-  }
+  if (lookup_seconds != nullptr)
+    *lookup_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (status != 0) return std::nullopt;
   const int wanted = preferred == IpProtocol::ip4 ? AF_INET : AF_INET6;
   const addrinfo* chosen = nullptr;
   for (const addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
@@ -74,10 +67,7 @@ std::optional<ResolvedTarget> resolveTarget(const std::string& host, std::uint16
       }
     }
   }
-  if (chosen == nullptr) {
-    runtime::addSample(protocol, 0);
-    return std::nullopt;
-  }
+  if (chosen == nullptr) return std::nullopt;
   ResolvedTarget target;
   std::memcpy(&target.address, chosen->ai_addr, chosen->ai_addrlen);
   target.length = chosen->ai_addrlen;
@@ -92,10 +82,27 @@ std::optional<ResolvedTarget> resolveTarget(const std::string& host, std::uint16
     inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
   }
   target.ip = text;
-  runtime::addSample(protocol, chosen->ai_family == AF_INET ? 4 : 6);
+  return target;
+}
+
+std::optional<ResolvedTarget> resolveTarget(const std::string& host, std::uint16_t port,
+                                            IpProtocol preferred, bool fallback,
+                                            runtime::MetricSink& sink, double* lookup_seconds) {
+  double seconds = 0;
+  auto target = lookupAddress(host, port, preferred, fallback, &seconds);
+  if (lookup_seconds != nullptr) *lookup_seconds = seconds;
+  sink.gauge("probe_dns_lookup_time_seconds",
+             "Returns the time taken for probe dns lookup in seconds", seconds);
+  auto& protocol =
+      sink.gauge("probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6");
+  if (!target) {
+    runtime::addSample(protocol, 0);
+    return std::nullopt;
+  }
+  runtime::addSample(protocol, target->address.ss_family == AF_INET ? 4 : 6);
   sink.gauge("probe_ip_addr_hash",
              "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
-             ipAddressHash(target.address));
+             ipAddressHash(target->address));
   return target;
 }
 
@@ -141,13 +148,23 @@ CertificateInfo describeCertificate(X509* certificate) {
   return info;
 }
 
-std::optional<CertificateInfo> describePem(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), pem.size()), BIO_free);
-  X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-  if (certificate == nullptr) return std::nullopt;
-  CertificateInfo info = describeCertificate(certificate);
-  X509_free(certificate);
-  return info;
+TlsSession describeSession(SSL* ssl, bool verified) {
+  TlsSession session;
+  if (STACK_OF(X509)* peer = SSL_get_peer_cert_chain(ssl)) {
+    for (int i = 0; i < sk_X509_num(peer); ++i)
+      session.chain.push_back(describeCertificate(sk_X509_value(peer, i)));
+  }
+  if (verified) {
+    if (STACK_OF(X509)* path = SSL_get0_verified_chain(ssl)) {
+      for (int i = 0; i < sk_X509_num(path); ++i) {
+        const double expiry = describeCertificate(sk_X509_value(path, i)).not_after;
+        session.last_chain_expiry =
+            session.last_chain_expiry ? std::min(*session.last_chain_expiry, expiry) : expiry;
+      }
+    }
+  }
+  session.version = SSL_get_version(ssl);
+  return session;
 }
 
 std::string tlsVersionName(const std::string& name) {
@@ -158,8 +175,8 @@ std::string tlsVersionName(const std::string& name) {
   return name;
 }
 
-void addTlsSeries(runtime::MetricSink& sink, const std::vector<CertificateInfo>& chain,
-                  std::optional<double> last_chain_expiry, const std::string& tls_version) {
+void addTlsSeries(runtime::MetricSink& sink, const TlsSession& session) {
+  const std::vector<CertificateInfo>& chain = session.chain;
   if (chain.empty()) return;
   double earliest = chain.front().not_after;
   for (const auto& certificate : chain) earliest = std::min(earliest, certificate.not_after);
@@ -168,17 +185,27 @@ void addTlsSeries(runtime::MetricSink& sink, const std::vector<CertificateInfo>&
   // Go's zero time.Time, as blackbox writes when no chain was verified.
   sink.gauge("probe_ssl_last_chain_expiry_timestamp_seconds",
              "Returns last SSL chain expiry in timestamp",
-             last_chain_expiry ? *last_chain_expiry : -62135596800.0);
+             session.last_chain_expiry ? *session.last_chain_expiry : -62135596800.0);
   const CertificateInfo& leaf = chain.front();
   sink.gauge("probe_ssl_last_chain_info", "Contains SSL leaf certificate information", 1,
              {{"fingerprint_sha256", leaf.fingerprint_sha256},
               {"issuer", leaf.issuer},
               {"subject", leaf.subject},
               {"subjectalternative", leaf.dns_names}});
-  if (!tls_version.empty()) {
+  if (!session.version.empty()) {
     sink.gauge("probe_tls_version_info", "Returns the TLS version used or NaN when unknown", 1,
-               {{"version", tlsVersionName(tls_version)}});
+               {{"version", tlsVersionName(session.version)}});
   }
+}
+
+http1::TlsOptions tlsOptions(const TlsConfig& tls) {
+  http1::TlsOptions options;
+  options.ca_file = tls.ca_file;
+  options.cert_file = tls.cert_file;
+  options.key_file = tls.key_file;
+  options.server_name = tls.server_name;
+  options.insecure_skip_verify = tls.insecure_skip_verify;
+  return options;
 }
 
 bool splitHostPort(const std::string& text, std::uint16_t default_port, std::string& host,

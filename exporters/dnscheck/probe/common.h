@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "dnscheck/probe/module.h"
+#include "http1/stream.h"
 #include "runtime/metrics.h"
 
 typedef struct x509_st X509;
+typedef struct ssl_st SSL;
 
 namespace dnscheck::probe {
 
@@ -24,6 +26,12 @@ struct ResolvedTarget {
   socklen_t length = 0;
   std::string ip;  // printed
 };
+
+// Resolves `host` to one address of the preferred protocol (or any, with
+// `fallback`), timing the lookup. No metrics: redirects use it directly.
+std::optional<ResolvedTarget> lookupAddress(const std::string& host, std::uint16_t port,
+                                            IpProtocol preferred, bool fallback,
+                                            double* lookup_seconds);
 
 // Resolves `host`, emitting probe_dns_lookup_time_seconds, probe_ip_protocol
 // and probe_ip_addr_hash as blackbox does. nullopt when it cannot.
@@ -42,18 +50,27 @@ struct CertificateInfo {
   std::string dns_names;  // comma-separated subjectAltName DNS names
 };
 CertificateInfo describeCertificate(X509* certificate);
-// The certificates of a PEM text (libcurl's CERTINFO "Cert:" fields).
-std::optional<CertificateInfo> describePem(const std::string& pem);
+
+// What a TLS handshake showed: the peer's chain, the earliest expiry in the
+// verified chain (nullopt when nothing was verified, insecure_skip_verify),
+// and the version as OpenSSL names it.
+struct TlsSession {
+  std::vector<CertificateInfo> chain;
+  std::optional<double> last_chain_expiry;
+  std::string version;
+};
+TlsSession describeSession(SSL* ssl, bool verified);
 
 // "TLSv1.3" (OpenSSL) -> "TLS 1.3" (blackbox, from Go's names).
 std::string tlsVersionName(const std::string& openssl_name);
 
-// The probe_ssl_* and probe_tls_version_info series from a peer chain.
-// last_chain_expiry: the earliest expiry in the verified chain, or nullopt
-// when nothing was verified (insecure_skip_verify): blackbox then writes Go's
-// zero time, -62135596800.
-void addTlsSeries(runtime::MetricSink& sink, const std::vector<CertificateInfo>& chain,
-                  std::optional<double> last_chain_expiry, const std::string& tls_version);
+// The probe_ssl_* and probe_tls_version_info series of a session. Without a
+// verified chain blackbox writes Go's zero time, -62135596800, as the last
+// chain's expiry.
+void addTlsSeries(runtime::MetricSink& sink, const TlsSession& session);
+
+// A module's tls_config as the HTTP/TLS client takes it.
+http1::TlsOptions tlsOptions(const TlsConfig& tls);
 
 // Splits "host:port", "[v6]:port"; port defaults to `default_port`.
 bool splitHostPort(const std::string& text, std::uint16_t default_port, std::string& host,

@@ -70,7 +70,7 @@ Client::Client(ClientOptions options, std::shared_ptr<ApiStats> stats)
       stats_(std::move(stats)),
       host_(hostOf(options_.endpoint)),
       http_([&] {
-        httpclient::Options http;
+        http1::Options http;
         http.timeout = options_.timeout;
         http.max_body_bytes = 16u << 20;  // a page of 300 record sets is well under 1 MB
         http.user_agent = "tern-dnscheck";
@@ -79,11 +79,11 @@ Client::Client(ClientOptions options, std::shared_ptr<ApiStats> stats)
   options_.endpoint = trimSlashes(options_.endpoint);
 }
 
-base::Expected<httpclient::Response, ApiError> Client::send(const std::string& operation,
-                                                            const std::string& method,
-                                                            const std::string& path,
-                                                            const aws::Pairs& query,
-                                                            const std::string& body) {
+base::Expected<http1::Response, ApiError> Client::send(const std::string& operation,
+                                                       const std::string& method,
+                                                       const std::string& path,
+                                                       const aws::Pairs& query,
+                                                       const std::string& body) {
   std::chrono::milliseconds backoff = options_.retry_backoff;
   for (int attempt = 1;; ++attempt) {
     ApiError error{operation, "", "", 0};
@@ -102,7 +102,7 @@ base::Expected<httpclient::Response, ApiError> Client::send(const std::string& o
     aws::Request request{method, path, query, {{"Host", host_}}, body};
     aws::Signature signature =
         aws::signHeaders(request, *credentials, {"us-east-1", "route53"}, options_.clock());
-    httpclient::Headers headers = request.headers;
+    http1::Headers headers = request.headers;
     headers.insert(headers.end(), signature.headers_to_add.begin(), signature.headers_to_add.end());
     std::string url = options_.endpoint + path;
     std::string query_text = aws::canonicalQuery(query);
@@ -110,13 +110,24 @@ base::Expected<httpclient::Response, ApiError> Client::send(const std::string& o
 
     stats_->countRequest(operation);
     if (method == "POST") headers.emplace_back("Content-Type", "application/xml");
-    base::Expected<httpclient::Response, httpclient::Error> got =
-        method == "POST" ? http_.post(url, body, headers) : http_.get(url, headers);
-    if (!got) {
-      error.code = got.error().timed_out ? "Timeout" : "ConnectionError";
-      error.message = got.error().message;
+    auto parsed_url = http1::parseUrl(url);
+    if (!parsed_url) {
+      error.code = "BadEndpoint";
+      error.message = options_.endpoint + ": " + parsed_url.error();
+      stats_->countError(operation, error.code);
+      return base::unexpected(std::move(error));
+    }
+    http1::Request http_request{method, std::move(*parsed_url), std::move(headers), body};
+    auto answer = http1::perform(http_request, http_);
+    const http1::Response* got = answer ? &answer->response : nullptr;
+    if (!answer) {
+      error.code = answer.error().timed_out ? "Timeout" : "ConnectionError";
+      error.message = answer.error().message;
+    } else if (got->body_truncated) {
+      error.code = "MalformedResponse";
+      error.message = "answer larger than 16 MiB";
     } else if (got->status >= 200 && got->status < 300) {
-      return std::move(*got);
+      return std::move(answer->response);
     } else {
       error.http_status = got->status;
       if (auto aws_error = parseError(got->body)) {

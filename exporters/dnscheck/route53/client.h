@@ -7,7 +7,7 @@
 // retried a few times with backoff. Credentials are read before every
 // request, so rotated ones are picked up; they are never logged.
 //
-// Not thread-safe (one libcurl handle): one Client per thread.
+// Each request on its own connection (libs/http1); one Client per thread.
 
 #include <chrono>
 #include <cstdint>
@@ -22,7 +22,7 @@
 #include "aws/credentials.h"
 #include "base/expected.h"
 #include "dnscheck/route53/xml.h"
-#include "httpclient/client.h"
+#include "http1/client.h"
 
 namespace dnscheck::route53 {
 
@@ -67,7 +67,6 @@ class ApiStats {
 
 class Client {
  public:
-  // Throws only if libcurl cannot start (start-up).
   Client(ClientOptions options, std::shared_ptr<ApiStats> stats);
 
   // Every record set of the zone ("Z123" or "/hostedzone/Z123"), all pages.
@@ -85,15 +84,13 @@ class Client {
   const ApiStats& stats() const { return *stats_; }
 
  private:
-  base::Expected<httpclient::Response, ApiError> send(const std::string& operation,
-                                                      const std::string& method,
-                                                      const std::string& path,
-                                                      const aws::Pairs& query,
-                                                      const std::string& body);
+  base::Expected<http1::Response, ApiError> send(const std::string& operation,
+                                                 const std::string& method, const std::string& path,
+                                                 const aws::Pairs& query, const std::string& body);
   ClientOptions options_;
   std::shared_ptr<ApiStats> stats_;
   std::string host_;  // the endpoint's host[:port], signed as Host
-  httpclient::Client http_;
+  http1::Options http_;
 };
 
 // "Z123" from "/hostedzone/Z123", "C1" from "/change/C1".
