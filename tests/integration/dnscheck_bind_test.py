@@ -335,6 +335,31 @@ def check_blackbox(test, args, tmp, port):
       query_name: nothing.example.test
       query_type: A
       valid_rcodes: [NOERROR]
+  dns_soa:
+    prober: dns
+    timeout: 5s
+    dns:
+      preferred_ip_protocol: ip4
+      query_name: example.test
+      query_type: SOA
+      valid_rcodes: [NOERROR]
+  dns_big:
+    prober: dns
+    timeout: 5s
+    dns:
+      preferred_ip_protocol: ip4
+      query_name: big.example.test
+      query_type: TXT
+      valid_rcodes: [NOERROR]
+  dns_big_tcp:
+    prober: dns
+    timeout: 5s
+    dns:
+      preferred_ip_protocol: ip4
+      transport_protocol: tcp
+      query_name: big.example.test
+      query_type: TXT
+      valid_rcodes: [NOERROR]
   dns_servfail:
     prober: dns
     timeout: 5s
@@ -351,12 +376,21 @@ def check_blackbox(test, args, tmp, port):
     tern, tern_port = harness.start_tern(args.binary, [f"--config.file={modules}"],
                                          name="tern-dnscheck-probe")
     target = f"127.0.0.1:{port}"
-    expected_success = {"dns_www": 1, "dns_mx": 1, "dns_nx": 0, "dns_servfail": 0}
+    expected_success = {"dns_www": 1, "dns_mx": 1, "dns_nx": 0, "dns_soa": 1, "dns_big": 1,
+                        "dns_big_tcp": 1, "dns_servfail": 0}
+    # KNOWN BUG, left failing on purpose (exporters/dnscheck is being
+    # rewritten; not fixed here): for a UDP module, tern-dnscheck's /probe
+    # retries a truncated answer over TCP (c-ares's default) and counts all
+    # 40 records; blackbox_exporter asks once over UDP and counts the records
+    # of the truncated answer (named fits 6 in 512 bytes).
+    known_bugs = {"dns_big": "KNOWN BUG: /probe over UDP follows TC=1 to TCP, blackbox does not"}
     for module, success in expected_success.items():
         query = urllib.parse.urlencode({"module": module, "target": target})
         theirs = harness.parse_exposition(harness.scrape(blackbox_port, f"/probe?{query}"))
         ours = harness.parse_exposition(harness.scrape(tern_port, f"/probe?{query}"))
         what = f"/probe {module} {target}"
+        if module in known_bugs:
+            what = f"{known_bugs[module]}: {what}"
         test.require("probe_success" in theirs and "probe_success" in ours,
                      f"{what}: no probe_success")
         counts = {name: (ours[name].series() if name in ours else None,
@@ -385,7 +419,7 @@ def check_blackbox(test, args, tmp, port):
                        f"{what}: {name} labels {ours[name].label_name_sets()} vs "
                        f"{theirs[name].label_name_sets()}")
         for name in ("probe_success", "probe_dns_answer_rrs", "probe_dns_authority_rrs",
-                     "probe_dns_additional_rrs"):
+                     "probe_dns_additional_rrs", "probe_dns_query_succeeded", "probe_dns_serial"):
             test.check((name in ours) == (name in theirs),
                        f"{what}: {name} in tern {name in ours}, in blackbox {name in theirs}")
             if name in ours and name in theirs:
@@ -400,11 +434,19 @@ def body(test):
     args = harness.parse_args(__doc__)
     harness.require_program(env.NAMED)
     tmp = harness.TempDir()
-    named, port = env.start_named(tmp, "named", ZONE, extra_zones={"broken.test": BROKEN_ZONE})
+    named, port = env.start_named(tmp, "named", ZONE, extra_zones={"broken.test": BROKEN_ZONE},
+                                  query_log=True)
     second, second_port = env.start_named(tmp, "named-second", SECOND_ZONE)
     test.check("broken.test/IN: not loaded due to errors" in named.stderr_text(),
                "named loaded the broken zone: the SERVFAIL case is not tested")
     check_records(test, args, tmp, port, second_port)
+    # "authoritative" was found, not assumed: named saw the zone looked up
+    # (SOA, NS) and the record asked without recursion desired (RD=0, "-"),
+    # as a client of the zone's own servers does.
+    log = named.stderr_text()
+    for query in ("query: example.test IN NS +", "query: www.example.test IN A -",
+                  "query: www.example.test IN A +"):
+        test.check(query in log, f"named's query log has no '{query}'")
     check_blackbox(test, args, tmp, port)
     second.stop()
     named.stop()

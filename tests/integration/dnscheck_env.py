@@ -69,7 +69,8 @@ def _udp_and_tcp_free(port):
     return True
 
 
-def start_named(tmp, name, zone_text, origin="example.test", extra_zones=None, attempts=3):
+def start_named(tmp, name, zone_text, origin="example.test", extra_zones=None, query_log=False,
+                attempts=3):
     """A BIND 9 named on 127.0.0.1:<free port>, authoritative only (no
     recursion), serving zone_text as the primary zone `origin`. The zone is
     checked with named-checkzone first (when installed), so a bad fixture
@@ -78,7 +79,9 @@ def start_named(tmp, name, zone_text, origin="example.test", extra_zones=None, a
     named then answers SERVFAIL for its names. Everything named writes (pid,
     lock, session key, managed keys) stays in its own directory under tmp;
     there is no rndc control channel. named runs in the foreground (-g) and
-    logs to stderr. Returns (process, port)."""
+    logs to stderr, with every query it receives when query_log is set
+    ("query: www.example.test IN A +E(0)K": + means recursion desired).
+    Returns (process, port)."""
     directory = os.path.join(tmp.path, name)
     os.makedirs(directory, exist_ok=True)
     zones = {origin: zone_text, **(extra_zones or {})}
@@ -106,6 +109,7 @@ def start_named(tmp, name, zone_text, origin="example.test", extra_zones=None, a
   dnssec-validation no;
   notify no;
   allow-transfer {{ none; }};
+  querylog {"yes" if query_log else "no"};
 }};
 controls {{ }};
 {zone_blocks}"""
