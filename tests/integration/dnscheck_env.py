@@ -1,9 +1,9 @@
 """Private servers for tern-dnscheck's tests, all on 127.0.0.1: dnsmasq
 instances serving a test zone (authoritatively, so NS lookups work), BIND 9
-named instances serving real zone files, a UDP
-server that answers SERVFAIL, a UDP port that never answers, a certificate
-authority with certificates made by `openssl ca` (exact notBefore/notAfter),
-`openssl s_server` HTTPS servers and a plain HTTP server answering 500.
+named instances serving real zone files, a UDP server that answers
+SERVFAIL, a UDP port that never answers, a certificate authority with
+certificates made by `openssl ca` (exact notBefore/notAfter), `openssl
+s_server` HTTPS servers and a plain HTTP server answering 500.
 
 Python 3 standard library only. Every address is 127.0.0.1 or a
 documentation address (192.0.2.x) inside the zone's data.
@@ -128,7 +128,8 @@ controls {{ }};
         # named keeps running when it cannot bind its port: a clash shows as
         # an "address in use" line before "running".
         line = process.wait_for_line(
-            lambda l: ("in use" in l and "clash") or (l.rstrip().endswith(" running") and "running"), 10)
+            lambda l: ("in use" in l and "clash")
+            or (l.rstrip().endswith(" running") and "running"), 10)
         if line == "running":
             return process, port
         last = process.stderr_text()
