@@ -120,7 +120,8 @@ records:
   - {{name: other.example.test, type: MX, values: ["10 mx.example.test"]}}
   - {{name: example.test, type: TXT, values: ["v=spf1 -all"], ttl: {{min: 3600, max: 86400}}}}
   - {{name: nothing.example.test, type: A, values: [192.0.2.4], resolvers: [system, authoritative]}}
-  - {{name: www.broken.test, type: A, values: [192.0.2.3], resolvers: [system, silent, authoritative]}}
+  - {{name: www.broken.test, type: A, values: [192.0.2.3],
+     resolvers: [system, silent, authoritative]}}
   - {{name: www.elsewhere.test, type: A, values: [192.0.2.6]}}
   - {{name: spf.example.test, type: TXT, values: ["v=spf1 ip4:192.0.2.0/24 -all"]}}
   - {{name: multi.example.test, type: A, values: [192.0.2.12, 192.0.2.13, 192.0.2.11]}}
