@@ -1,8 +1,9 @@
 """Private servers for tern-dnscheck's tests, all on 127.0.0.1: dnsmasq
-instances serving a test zone (authoritatively, so NS lookups work), a UDP
-server that answers SERVFAIL, a UDP port that never answers, a certificate
-authority with certificates made by `openssl ca` (exact notBefore/notAfter),
-`openssl s_server` HTTPS servers and a plain HTTP server answering 500.
+instances serving a test zone (authoritatively, so NS lookups work), BIND 9
+named instances serving real zone files, a UDP server that answers
+SERVFAIL, a UDP port that never answers, a certificate authority with
+certificates made by `openssl ca` (exact notBefore/notAfter), `openssl
+s_server` HTTPS servers and a plain HTTP server answering 500.
 
 Python 3 standard library only. Every address is 127.0.0.1 or a
 documentation address (192.0.2.x) inside the zone's data.
@@ -18,6 +19,8 @@ import threading
 import harness
 
 DNSMASQ = "/usr/sbin/dnsmasq"
+NAMED = "/usr/sbin/named"
+NAMED_CHECKZONE = "/usr/bin/named-checkzone"
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
 OPENSSL = "/usr/bin/openssl"
 
@@ -52,6 +55,86 @@ def start_dnsmasq(tmp, name, records):
         last = process.stderr_text()
         process.stop()
     raise RuntimeError(f"dnsmasq {name} did not start: {last}")
+
+
+def _udp_and_tcp_free(port):
+    """True when both UDP and TCP port on 127.0.0.1 are free (named binds
+    both; harness.free_port only tries TCP)."""
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind((harness.LOOPBACK, port))
+            except OSError:
+                return False
+    return True
+
+
+def start_named(tmp, name, zone_text, origin="example.test", extra_zones=None, query_log=False,
+                attempts=3):
+    """A BIND 9 named on 127.0.0.1:<free port>, authoritative only (no
+    recursion), serving zone_text as the primary zone `origin`. The zone is
+    checked with named-checkzone first (when installed), so a bad fixture
+    fails here with named-checkzone's words. extra_zones ({origin: text}) are
+    served too, unchecked: a test may hand one a broken file on purpose, and
+    named then answers SERVFAIL for its names. Everything named writes (pid,
+    lock, session key, managed keys) stays in its own directory under tmp;
+    there is no rndc control channel. named runs in the foreground (-g) and
+    logs to stderr, with every query it receives when query_log is set
+    ("query: www.example.test IN A +E(0)K": + means recursion desired).
+    Returns (process, port)."""
+    directory = os.path.join(tmp.path, name)
+    os.makedirs(directory, exist_ok=True)
+    zones = {origin: zone_text, **(extra_zones or {})}
+    for zone, text in zones.items():
+        with open(os.path.join(directory, f"{zone}.zone"), "w") as f:
+            f.write(text)
+    if os.access(NAMED_CHECKZONE, os.X_OK):
+        code, out, err = harness.run_command(
+            [NAMED_CHECKZONE, origin, os.path.join(directory, f"{origin}.zone")])
+        if code != 0:
+            raise RuntimeError(f"named-checkzone {origin} ({name}): {out}{err}")
+
+    def config(port):
+        zone_blocks = "".join(
+            f'zone "{zone}" {{ type primary; file "{zone}.zone"; }};\n' for zone in zones)
+        return f"""options {{
+  directory "{directory}";
+  pid-file "{directory}/named.pid";
+  lock-file "{directory}/named.lock";
+  session-keyfile "{directory}/session.key";
+  managed-keys-directory "{directory}";
+  listen-on port {port} {{ 127.0.0.1; }};
+  listen-on-v6 {{ none; }};
+  recursion no;
+  dnssec-validation no;
+  notify no;
+  allow-transfer {{ none; }};
+  querylog {"yes" if query_log else "no"};
+}};
+controls {{ }};
+{zone_blocks}"""
+
+    conf = os.path.join(directory, "named.conf")
+    last = ""
+    for _ in range(attempts):
+        port = harness.free_port()
+        if not _udp_and_tcp_free(port):
+            continue
+        with open(conf, "w") as f:
+            f.write(config(port))
+        # -g: foreground, log to stderr; -4: IPv4 only; -n 1: one worker
+        # thread (the test machines are small).
+        process = harness.Process([NAMED, "-g", "-4", "-n", "1", "-c", conf], name=name)
+        # named keeps running when it cannot bind its port: a clash shows as
+        # an "address in use" line before "running".
+        line = process.wait_for_line(
+            lambda l: ("in use" in l and "clash")
+            or (l.rstrip().endswith(" running") and "running"), 10)
+        if line == "running":
+            return process, port
+        last = process.stderr_text()
+        process.stop()
+    raise RuntimeError(f"named {name} did not start: {last[-3000:]}")
 
 
 class UdpServer:
