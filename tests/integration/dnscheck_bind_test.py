@@ -379,19 +379,13 @@ def check_blackbox(test, args, tmp, port):
     target = f"127.0.0.1:{port}"
     expected_success = {"dns_www": 1, "dns_mx": 1, "dns_nx": 0, "dns_soa": 1, "dns_big": 1,
                         "dns_big_tcp": 1, "dns_servfail": 0}
-    # KNOWN BUG, left failing on purpose (exporters/dnscheck is being
-    # rewritten; not fixed here): for a UDP module, tern-dnscheck's /probe
-    # retries a truncated answer over TCP (c-ares's default) and counts all
-    # 40 records; blackbox_exporter asks once over UDP and counts the records
-    # of the truncated answer (named fits 6 in 512 bytes).
-    known_bugs = {"dns_big": "KNOWN BUG: /probe over UDP follows TC=1 to TCP, blackbox does not"}
+    # dns_big over UDP: named fits 6 of the 40 TXT records in 512 bytes and
+    # sets TC; both count what came, neither retries over TCP.
     for module, success in expected_success.items():
         query = urllib.parse.urlencode({"module": module, "target": target})
         theirs = harness.parse_exposition(harness.scrape(blackbox_port, f"/probe?{query}"))
         ours = harness.parse_exposition(harness.scrape(tern_port, f"/probe?{query}"))
         what = f"/probe {module} {target}"
-        if module in known_bugs:
-            what = f"{known_bugs[module]}: {what}"
         test.require("probe_success" in theirs and "probe_success" in ours,
                      f"{what}: no probe_success")
         counts = {name: (ours[name].series() if name in ours else None,

@@ -84,6 +84,7 @@ struct Client::Channel {
   ares_channel channel = nullptr;
   std::string error;
   bool recursion_desired = true;
+  bool edns = true;
   ~Channel() {
     if (channel != nullptr) ares_destroy(channel);
   }
@@ -96,11 +97,13 @@ Client::~Client() = default;
 std::size_t Client::addChannel(const ServerSet& servers) {
   auto channel = std::make_unique<Channel>();
   channel->recursion_desired = servers.recursion_desired;
+  channel->edns = servers.edns;
   ares_options options{};
   int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
   options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_STAYOPEN;
   if (!servers.recursion_desired) options.flags |= ARES_FLAG_NORECURSE;
   if (servers.tcp) options.flags |= ARES_FLAG_USEVC;
+  if (servers.accept_truncated) options.flags |= ARES_FLAG_IGNTC;
   // Two tries: the second waits twice as long (c-ares doubles it), so the
   // three thirds of the per-query timeout are spent before run()'s own cut.
   options.tries = 2;
@@ -147,9 +150,11 @@ void Client::run(std::span<Query> queries) {
     }
     unsigned char* buffer = nullptr;
     int length = 0;
-    // 1232: the EDNS buffer size DNS flag day 2020 settled on (large TXT answers fit).
+    // 1232: the EDNS buffer size DNS flag day 2020 settled on (large TXT
+    // answers fit); 0 sends no OPT record.
     int status = ares_create_query(query.name.c_str(), ns_c_in, query.type, 0,
-                                   channel.recursion_desired ? 1 : 0, &buffer, &length, 1232);
+                                   channel.recursion_desired ? 1 : 0, &buffer, &length,
+                                   channel.edns ? 1232 : 0);
     if (status != ARES_SUCCESS) {
       query.error = std::string("cannot build the query: ") + ares_strerror(status);
       continue;

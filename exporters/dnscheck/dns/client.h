@@ -21,6 +21,12 @@ struct ServerSet {
       servers;  // "192.0.2.53:53", "[2001:db8::53]:53"; empty: /etc/resolv.conf
   bool recursion_desired = true;
   bool tcp = false;
+  // An EDNS OPT record offering 1232-byte UDP answers. Without it servers
+  // answer in 512 bytes, as they do blackbox's dns prober (which sends none).
+  bool edns = true;
+  // Keep a truncated UDP answer (TC bit) instead of asking again over TCP,
+  // as blackbox's dns prober does; the scheduled checks want whole answers.
+  bool accept_truncated = false;
 };
 
 struct Query {

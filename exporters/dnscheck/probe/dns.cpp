@@ -36,8 +36,11 @@ bool probeDns(const DnsModule& module, const std::string& target, std::chrono::m
   const std::string server = resolved->address.ss_family == AF_INET6
                                  ? "[" + resolved->ip + "]:" + std::to_string(port)
                                  : resolved->ip + ":" + std::to_string(port);
-  client.addChannel(
-      {.servers = {server}, .recursion_desired = module.recursion_desired, .tcp = module.tcp});
+  client.addChannel({.servers = {server},
+                     .recursion_desired = module.recursion_desired,
+                     .tcp = module.tcp,
+                     .edns = false,
+                     .accept_truncated = true});
   dns::Query query;
   query.name = module.query_name;
   query.type = *dns::parseQueryType(module.query_type);
