@@ -1,69 +1,19 @@
 #include "haproxy/collector.h"
 
-#include <malloc.h>
-
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "haproxy/target.h"
 #include "hostfs/read.h"
 #include "log/log.h"
 #include "runtime/http_server.h"
+#include "runtime/memory_release.h"
 #include "runtime/process_metrics.h"
 #include "runtime/text_format.h"
 
 namespace haproxy {
 namespace {
-
-// A scrape of a large HAProxy builds thousands of small allocations (a label
-// set per sample, the CSV's rows) that are all freed once the answer is
-// sent, but scattered: glibc keeps those pages, and the exporter's resident
-// memory would settle at its per-scrape peak (6.5 MB instead of 3.5 MB with
-// 200 servers). Shortly after the last scrape, malloc_trim hands the free
-// pages back. Belongs in the runtime once another exporter needs it.
-class MemoryReleaser {
- public:
-  static MemoryReleaser& instance() {
-    static MemoryReleaser* releaser =
-        new MemoryReleaser();  // never destroyed: a detached thread uses it
-    return *releaser;
-  }
-  void scrapeDone() {
-    {
-      std::lock_guard lock(mutex_);
-      due_ = std::chrono::steady_clock::now() + kDelay;
-      pending_ = true;
-    }
-    wake_.notify_one();
-  }
-
- private:
-  static constexpr std::chrono::milliseconds kDelay{200};
-  MemoryReleaser() {
-    std::thread([this] { run(); }).detach();
-  }
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      wake_.wait(lock, [this] { return pending_; });
-      // Wait until no scrape has finished for kDelay: the answer is sent.
-      while (wake_.wait_until(lock, due_) != std::cv_status::timeout ||
-             std::chrono::steady_clock::now() < due_) {
-      }
-      pending_ = false;
-      lock.unlock();
-      malloc_trim(0);
-      lock.lock();
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::chrono::steady_clock::time_point due_;
-  bool pending_ = false;
-};
 
 class HaproxyCollector : public runtime::Collector {
  public:
@@ -77,7 +27,7 @@ class HaproxyCollector : public runtime::Collector {
       runtime::Status process = emitPidProcessMetrics(pid_file_, "/proc", sink);
       if (!process.isOk()) LOG_WARN("cannot read HAProxy's process", {"err", process.message()});
     }
-    MemoryReleaser::instance().scrapeDone();
+    runtime::releaseFreeMemorySoon();
     return status;
   }
 
@@ -186,7 +136,7 @@ runtime::HttpResponse Prober::probe(const runtime::HttpRequest& request) {
   runtime::writeTextFormat(families, response.body);
   response.content_type = runtime::kTextContentType;
   response.compressible = true;
-  MemoryReleaser::instance().scrapeDone();
+  runtime::releaseFreeMemorySoon();
   return response;
 }
 
