@@ -32,8 +32,9 @@ int runCheckOnce(int argc, char** argv) {
   }
   std::vector<runtime::MetricFamily> families;
   {
-    auto dns = state.scheduler->runDnsCycle();
-    families.insert(families.end(), dns->begin(), dns->end());
+    runtime::MetricSink sink;
+    writeDnsCycle(*state.scheduler->runDnsCycle(), sink);
+    sink.drainInto(families);
   }
   if (probes) {
     auto probed = state.scheduler->runProbeCycle();

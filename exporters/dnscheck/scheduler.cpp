@@ -6,6 +6,7 @@
 
 #include "dnscheck/probe/probe.h"
 #include "log/log.h"
+#include "runtime/memory_release.h"
 
 namespace dnscheck {
 
@@ -90,35 +91,40 @@ void Scheduler::loop(bool dns) {
   }
 }
 
-std::shared_ptr<const Snapshot> Scheduler::runDnsCycle() {
+void writeDnsCycle(const DnsCycle& cycle, runtime::MetricSink& sink) {
+  writeRecordMetrics(cycle.results, sink);
+  sink.gauge("dns_check_cycle_duration_seconds",
+             "Wall time of the last full cycle of DNS record checks.", cycle.duration_seconds);
+  sink.gauge("dns_check_last_cycle_timestamp_seconds",
+             "When the last cycle of DNS record checks finished (Unix time).", cycle.finished_at);
+  sink.gauge("dns_check_failed_lookups", "Lookups of the last cycle that failed.",
+             static_cast<double>(cycle.failed_lookups));
+}
+
+std::shared_ptr<const DnsCycle> Scheduler::runDnsCycle() {
   const auto start = Clock::now();
-  std::vector<RecordResult> results = runRecordChecks(state_, options_.checks);
-  runtime::MetricSink sink;
-  writeRecordMetrics(results, sink);
-  std::size_t failures = 0;
-  for (const RecordResult& result : results) {
+  auto cycle = std::make_shared<DnsCycle>();
+  cycle->results = runRecordChecks(state_, options_.checks);
+  for (const RecordResult& result : cycle->results) {
     for (const Lookup& lookup : result.lookups) {
       if (!lookup.success) {
-        ++failures;
+        ++cycle->failed_lookups;
         LOG_DEBUG("lookup failed", {"name", result.record->name},
                   {"type", recordTypeName(result.record->type)}, {"resolver", lookup.resolver},
                   {"err", lookup.error});
       }
     }
   }
-  if (failures > 0) LOG_WARN("DNS lookups failed (details at debug level)", {"failed", failures});
-  sink.gauge("dns_check_cycle_duration_seconds",
-             "Wall time of the last full cycle of DNS record checks.",
-             std::chrono::duration<double>(Clock::now() - start).count());
-  sink.gauge("dns_check_last_cycle_timestamp_seconds",
-             "When the last cycle of DNS record checks finished (Unix time).", wallNow());
-  sink.gauge("dns_check_failed_lookups", "Lookups of the last cycle that failed.",
-             static_cast<double>(failures));
-  auto snapshot = std::make_shared<Snapshot>();
-  sink.drainInto(*snapshot);
-  std::lock_guard lock(mutex_);
-  dns_ = snapshot;
-  return snapshot;
+  if (cycle->failed_lookups > 0)
+    LOG_WARN("DNS lookups failed (details at debug level)", {"failed", cycle->failed_lookups});
+  cycle->duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  cycle->finished_at = wallNow();
+  {
+    std::lock_guard lock(mutex_);
+    dns_ = cycle;
+  }
+  runtime::releaseFreeMemorySoon();  // the cycle's queries and answers
+  return cycle;
 }
 
 std::shared_ptr<const Snapshot> Scheduler::runProbeCycle() {
@@ -180,7 +186,7 @@ std::shared_ptr<const Snapshot> Scheduler::runProbeCycle() {
   return snapshot;
 }
 
-std::shared_ptr<const Snapshot> Scheduler::latestDns() const {
+std::shared_ptr<const DnsCycle> Scheduler::latestDns() const {
   std::lock_guard lock(mutex_);
   return dns_;
 }

@@ -1,6 +1,7 @@
 // The declared records' checks, as the DNS loop last found them.
 
 #include "dnscheck/collectors/collectors.h"
+#include "runtime/memory_release.h"
 
 namespace dnscheck {
 
@@ -10,7 +11,8 @@ class DnsCollector : public runtime::Collector {
  public:
   explicit DnsCollector(State& state) : state_(state) {}
   runtime::Status update(runtime::MetricSink& sink) override {
-    if (auto snapshot = state_.scheduler->latestDns()) copyInto(*snapshot, sink);
+    if (auto cycle = state_.scheduler->latestDns()) writeDnsCycle(*cycle, sink);
+    runtime::releaseFreeMemorySoon();  // the scrape's series, once it is sent
     return runtime::Status::ok();
   }
 
