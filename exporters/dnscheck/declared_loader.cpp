@@ -190,6 +190,10 @@ class Loader {
       if (record.resolvers.empty()) record.resolvers.push_back("system");
       state.records.push_back(std::move(record));
     }
+    // Each probe's series carry target="<url>" or target="<host:port>": two
+    // probes with the same target would write the same series twice, which
+    // Prometheus rejects for the whole scrape.
+    std::set<std::string> targets;
     for (const auto& node : list(root["sites"], "sites")) {
       onlyKeys(node, {"url", "status", "body_regex", "ca_file", "timeout"}, "a site");
       Site site;
@@ -198,6 +202,8 @@ class Loader {
       site.url = scalar(node["url"], "url");
       if (!site.url.starts_with("http://") && !site.url.starts_with("https://"))
         fail(node["url"], "url \"" + site.url + "\" is not http:// or https://");
+      if (!targets.insert(site.url).second)
+        fail(node["url"], "site " + site.url + " is declared twice");
       for (const auto& status : list(node["status"], "status")) {
         std::uint32_t code = seconds(status, "status");
         if (code < 100 || code > 599) fail(status, "status " + status.Scalar() + " is not 100-599");
@@ -229,6 +235,8 @@ class Loader {
       if (endpoint.host.front() == '[' && endpoint.host.back() == ']')
         endpoint.host = endpoint.host.substr(1, endpoint.host.size() - 2);
       endpoint.port = port;
+      if (!targets.insert(text).second)
+        fail(node["endpoint"], "TLS endpoint " + text + " is declared twice");
       endpoint.server_name =
           node["server_name"] ? scalar(node["server_name"], "server_name") : endpoint.host;
       if (node["ca_file"]) endpoint.ca_file = scalar(node["ca_file"], "ca_file");
