@@ -1,6 +1,7 @@
 #include "http1/stream.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -8,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -25,6 +27,33 @@ std::string sslError(const char* what) {
   char buffer[256];
   ERR_error_string_n(code, buffer, sizeof(buffer));
   return std::string(what) + ": " + buffer;
+}
+
+// The system's trust store. Its bundle file (Debian: 140 certificates) would
+// be parsed whole into every context, about 1 MB; the hashed directory beside
+// it (c_rehash links, as ca-certificates makes them) is read lazily, only the
+// issuers a server's chain needs. The bundle is used when SSL_CERT_FILE asks
+// for it or the directory has no hash links.
+void useSystemTrustStore(SSL_CTX* context) {
+  if (std::getenv(X509_get_default_cert_file_env()) == nullptr) {
+    const char* env_dir = std::getenv(X509_get_default_cert_dir_env());
+    const std::string dir = env_dir != nullptr ? env_dir : X509_get_default_cert_dir();
+    bool hashed = false;
+    if (DIR* listing = opendir(dir.c_str())) {
+      while (dirent* entry = readdir(listing)) {
+        const std::string_view name = entry->d_name;
+        if (name.size() == 10 && name.ends_with(".0") &&
+            name.find_first_not_of("0123456789abcdef") == 8) {
+          hashed = true;
+          break;
+        }
+      }
+      closedir(listing);
+    }
+    if (hashed && SSL_CTX_load_verify_dir(context, dir.c_str()) == 1) return;
+    ERR_clear_error();
+  }
+  SSL_CTX_set_default_verify_paths(context);
 }
 
 // One context per TLS configuration, for the process's life.
@@ -47,7 +76,7 @@ base::Expected<SSL_CTX*, std::string> clientContext(const TlsOptions& options) {
       if (SSL_CTX_load_verify_locations(context.get(), options.ca_file.c_str(), nullptr) != 1)
         return base::unexpected(sslError(("CA file " + options.ca_file).c_str()));
     } else {
-      SSL_CTX_set_default_verify_paths(context.get());
+      useSystemTrustStore(context.get());
     }
   }
   if (!options.cert_file.empty()) {

@@ -8,6 +8,7 @@ expired, wrong host name), a 500 page and a refused connection. Also: a bad
 declared file stops the start-up with its line."""
 
 import datetime
+import os
 import sys
 import time
 
@@ -58,6 +59,8 @@ def body(test):
     _, expired_port = env.start_s_server(expired_cert, expired_key)
     _, wrong_port = env.start_s_server(wrong_cert, wrong_key)
     status500 = env.Status500Server()
+    redirects = env.RedirectServer(f"https://localhost:{valid_port}/landed")
+    trusted_dir = env.hashed_ca_dir(tmp, pki.ca_cert)
     refused = env.refused_port()
     not_after = env.cert_not_after(valid_cert)
 
@@ -67,7 +70,12 @@ def body(test):
         "wrong_host": f"https://localhost:{wrong_port}/",
         "status500": f"http://127.0.0.1:{status500.port}/",
         "refused": f"https://localhost:{refused}/",
+        "redirected": f"http://127.0.0.1:{redirects.port}/hop",
     }
+    # Verified with the system's trust store: SSL_CERT_DIR points it at a
+    # hashed directory holding the test CA (read lazily, as /etc/ssl/certs),
+    # and no SSL_CERT_FILE (some hosts set one) so the directory is used alone.
+    store_site = f"https://localhost:{valid_port}/?system-store"
     declared = tmp.file("declared.yml", f"""check_interval: 30s
 resolvers:
   - name: system
@@ -87,6 +95,7 @@ records:
   - {{name: broken.example.test, type: A, values: [192.0.2.3], resolvers: [servfail, silent]}}
 sites:
 """ + "".join(f"  - {{url: \"{url}\", ca_file: {pki.ca_cert}, timeout: 3s}}\n" for url in sites.values())
+        + f"  - {{url: \"{store_site}\", timeout: 3s}}\n"
         + f"""tls:
   - {{endpoint: "127.0.0.1:{valid_port}", server_name: localhost, ca_file: {pki.ca_cert}}}
   - {{endpoint: "127.0.0.1:{wrong_port}", server_name: localhost, ca_file: {pki.ca_cert}}}
@@ -95,7 +104,9 @@ sites:
     started = time.monotonic()
     tern, port = harness.start_tern(args.binary, [
         f"--config.declared={declared}", f"--dns.authoritative-port={primary_port}",
-        "--dns.timeout=1"], name="tern-dnscheck")
+        "--dns.timeout=1"], name="tern-dnscheck",
+        env={**{k: v for k, v in os.environ.items() if k != "SSL_CERT_FILE"},
+             "SSL_CERT_DIR": trusted_dir})
     # The first cycles run at start; a scrape never waits for them.
     families = {}
     deadline = time.monotonic() + 15
@@ -175,6 +186,16 @@ sites:
     test.check(last_chain is not None and abs(last_chain - not_after) <= 1,
                f"verified chain expiry {last_chain}, notAfter {not_after}")
     check("probe_success", 0, target=f"127.0.0.1:{wrong_port}")
+    check("probe_success", 1, target=store_site)
+    # 302 then 301 to https: followed, counted, the last hop's TLS reported.
+    check("probe_success", 1, target=sites["redirected"])
+    check("probe_http_redirects", 2, target=sites["redirected"])
+    check("probe_http_ssl", 1, target=sites["redirected"])
+    check("probe_http_status_code", 200, target=sites["redirected"])
+    test.check(probe("probe_ssl_earliest_cert_expiry", sites["redirected"]) is not None,
+               "no certificate series after the redirect to https")
+    test.check(("GET", "/hop") in redirects.requests and ("GET", "/last") in redirects.requests,
+               f"redirect hops seen: {redirects.requests}")
     code, out, err = harness.run_command(["promtool", "check", "metrics"],
                                          input_text=harness.scrape(port)) \
         if harness.os.path.exists(harness.PROMTOOL) else (0, "", "")

@@ -273,6 +273,53 @@ class Status500Server:
         self.server.server_close()
 
 
+class RedirectServer:
+    """Plain HTTP on 127.0.0.1: GET /hop redirects (302) to /last, which
+    redirects (301) to `final_url`. Records each request as (method, path)."""
+
+    def __init__(self, final_url):
+        seen = self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                seen.append((self.command, self.path))
+                location = {"/hop": "/last", "/last": final_url}.get(self.path)
+                status = {"/hop": 302, "/last": 301}.get(self.path, 404)
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((harness.LOOPBACK, 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def hashed_ca_dir(tmp, ca_cert):
+    """A directory holding `ca_cert` under its subject-hash name (as
+    ca-certificates lays out /etc/ssl/certs), for SSL_CERT_DIR."""
+    directory = os.path.join(tmp.path, "trusted")
+    os.makedirs(directory, exist_ok=True)
+    subject_hash = subprocess.run([OPENSSL, "x509", "-hash", "-noout", "-in", ca_cert],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+    with open(ca_cert) as source, open(os.path.join(directory, f"{subject_hash}.0"), "w") as out:
+        out.write(source.read())
+    return directory
+
+
 def refused_port():
     """A port on 127.0.0.1 where nothing listens."""
     with socket.socket() as s:

@@ -710,8 +710,8 @@ def tern_has_flag(binary, flag):
     return re.search(re.escape(flag) + r"(?![\w.-])", out) is not None
 
 
-def start_tern(binary, args, name="tern-node"):
-    process = Process([binary, f"--web.listen-address={LOOPBACK}:0", *args], name=name)
+def start_tern(binary, args, name="tern-node", env=None):
+    process = Process([binary, f"--web.listen-address={LOOPBACK}:0", *args], name=name, env=env)
     port = process.wait_listening(timeout=10)
     return process, port
 
