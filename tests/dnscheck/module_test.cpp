@@ -69,14 +69,43 @@ TEST_CASE("blackbox module file: the http, tcp and dns probers and their common 
   CHECK(dns.dns.tcp);
 }
 
+TEST_CASE("blackbox module file: header matchers and credentials") {
+  auto modules = parseModules(
+      "modules:\n  m:\n    prober: http\n    http:\n"
+      "      fail_if_header_matches: [{header: Server, regexp: \"nginx/1\\\\.1\"}]\n"
+      "      fail_if_header_not_matches:\n"
+      "        - {header: Content-Type, regexp: html, allow_missing: true}\n"
+      "      basic_auth: {username: probe, password_file: /run/secrets/probe}\n",
+      "blackbox.yml");
+  const auto& http = modules.at("m").http;
+  REQUIRE(http.fail_if_header_matches.size() == 1);
+  CHECK(http.fail_if_header_matches[0].header == "Server");
+  CHECK(http.fail_if_header_matches[0].regexp == "nginx/1\\.1");
+  CHECK_FALSE(http.fail_if_header_matches[0].allow_missing);
+  REQUIRE(http.fail_if_header_not_matches.size() == 1);
+  CHECK(http.fail_if_header_not_matches[0].allow_missing);
+  CHECK(http.auth.username == "probe");
+  CHECK(http.auth.password_file == "/run/secrets/probe");
+}
+
 TEST_CASE(
     "blackbox module file: unknown and unsupported options are start-up errors with the line") {
   CHECK(errorOf("modules:\n  m:\n    prober: http\n    http:\n      valid_status_code: [200]\n") ==
         "blackbox.yml:5: field valid_status_code not found in type config.HTTPProbe");
   CHECK(errorOf("modules:\n  m:\n    prober: icmp\n") ==
         "blackbox.yml:3: prober \"icmp\" is not supported by tern-dnscheck (http, tcp, dns)");
-  CHECK(errorOf("modules:\n  m:\n    prober: http\n    http:\n      basic_auth: {}\n") ==
-        "blackbox.yml:5: field basic_auth of config.HTTPProbe is not supported by tern-dnscheck");
+  CHECK(errorOf("modules:\n  m:\n    prober: http\n    http:\n      proxy_url: http://p/\n") ==
+        "blackbox.yml:5: field proxy_url of config.HTTPProbe is not supported by tern-dnscheck");
+  CHECK(errorOf("modules:\n  m:\n    prober: http\n    http:\n"
+                "      fail_if_header_matches: [{regexp: x}]\n") ==
+        "blackbox.yml:5: header name must be set for HTTP header matchers");
+  CHECK(errorOf("modules:\n  m:\n    prober: http\n    http:\n"
+                "      basic_auth: {username: u, password: p, password_file: /f}\n") ==
+        "blackbox.yml:5: at most one of basic_auth password & password_file must be configured");
+  CHECK(errorOf("modules:\n  m:\n    prober: http\n    http:\n"
+                "      basic_auth: {username: u}\n      bearer_token: t\n") ==
+        "blackbox.yml:5: at most one of basic_auth, bearer_token & bearer_token_file must be "
+        "configured");
   CHECK(errorOf("modules:\n  m:\n    prober: dns\n    dns:\n      query_type: A\n") ==
         "blackbox.yml:5: query name must be set for DNS module");
   CHECK(errorOf("modules:\n  m:\n    prober: dns\n    dns:\n      query_name: x\n"

@@ -30,7 +30,30 @@ def body(test):
     _, https_port = env.start_s_server(cert, key)
     status500 = env.Status500Server()
     refused = env.refused_port()
+    redirects = env.RedirectServer(f"https://localhost:{https_port}/landed")
     modules = tmp.file("blackbox.yml", f"""modules:
+  http_header_ok:
+    prober: http
+    timeout: 5s
+    http:
+      preferred_ip_protocol: ip4
+      fail_if_header_not_matches: [{{header: Content-Type, regexp: "html"}}]
+      tls_config: {{insecure_skip_verify: true}}
+  http_header_missing:
+    prober: http
+    timeout: 5s
+    http:
+      preferred_ip_protocol: ip4
+      fail_if_header_matches: [{{header: X-Absent, regexp: "x"}}]
+      tls_config: {{insecure_skip_verify: true}}
+  http_header_allowed_auth:
+    prober: http
+    timeout: 5s
+    http:
+      preferred_ip_protocol: ip4
+      fail_if_header_matches: [{{header: X-Absent, regexp: "x", allow_missing: true}}]
+      basic_auth: {{username: probe, password: not-a-secret}}
+      tls_config: {{insecure_skip_verify: true}}
   http_2xx:
     prober: http
     timeout: 5s
@@ -82,6 +105,10 @@ def body(test):
         ("http_ca", f"https://localhost:{https_port}/"),
         ("http_2xx", f"http://127.0.0.1:{status500.port}/"),
         ("http_2xx", f"http://127.0.0.1:{refused}/"),
+        ("http_2xx", f"http://127.0.0.1:{redirects.port}/hop"),
+        ("http_header_ok", f"https://localhost:{https_port}/"),
+        ("http_header_missing", f"https://localhost:{https_port}/"),
+        ("http_header_allowed_auth", f"https://localhost:{https_port}/"),
         ("tls_connect", f"127.0.0.1:{https_port}"),
         ("tls_connect", f"127.0.0.1:{refused}"),
         ("dns_www", f"127.0.0.1:{dns_port}"),
@@ -108,7 +135,7 @@ def body(test):
                        f"{theirs[name].label_name_sets()}")
         for name in ("probe_success", "probe_http_status_code", "probe_ssl_earliest_cert_expiry",
                      "probe_dns_answer_rrs", "probe_ip_protocol", "probe_ip_addr_hash",
-                     "probe_http_ssl", "probe_failed_due_to_regex"):
+                     "probe_http_ssl", "probe_failed_due_to_regex", "probe_http_redirects"):
             if name in ours and name in theirs:
                 test.check(ours[name].series() == theirs[name].series(),
                            f"{what}: {name} {ours[name].series()} vs {theirs[name].series()}")

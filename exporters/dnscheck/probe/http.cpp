@@ -12,6 +12,7 @@
 
 #include "dnscheck/probe/common.h"
 #include "dnscheck/probe/probe.h"
+#include "hostfs/read.h"
 #include "http1/client.h"
 
 namespace dnscheck::probe {
@@ -33,6 +34,59 @@ std::optional<double> parseHttpDate(std::string_view text) {
   const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr) return std::nullopt;
   return static_cast<double>(timegm(&tm));
+}
+
+// blackbox's header rules: a missing header fails unless allow_missing;
+// fail_if_header_matches fails when any value matches, _not_matches when none
+// does.
+bool headersPass(const HttpModule& module, const http1::Response& response) {
+  auto values = [&](const std::string& name) {
+    std::vector<std::string_view> out;
+    for (const auto& [key, value] : response.headers) {
+      if (http1::equalsIgnoreCase(key, name)) out.push_back(value);
+    }
+    return out;
+  };
+  for (const HeaderMatch& rule : module.fail_if_header_matches) {
+    const auto found = values(rule.header);
+    if (found.empty() && !rule.allow_missing) return false;
+    const RE2 regex(rule.regexp);
+    for (std::string_view value : found) {
+      if (RE2::PartialMatch(value, regex)) return false;
+    }
+  }
+  for (const HeaderMatch& rule : module.fail_if_header_not_matches) {
+    const auto found = values(rule.header);
+    if (found.empty()) {
+      if (rule.allow_missing) continue;
+      return false;
+    }
+    const RE2 regex(rule.regexp);
+    if (std::none_of(found.begin(), found.end(),
+                     [&](std::string_view value) { return RE2::PartialMatch(value, regex); }))
+      return false;
+  }
+  return true;
+}
+
+// The Authorization header of basic_auth or a bearer token; the files are
+// read at each probe. nullopt when a file cannot be read (the probe fails).
+std::optional<std::string> authorization(const HttpAuth& auth) {
+  if (!auth.bearer_token.empty()) return "Bearer " + auth.bearer_token;
+  if (!auth.bearer_token_file.empty()) {
+    auto token = hostfs::readSecretFile(auth.bearer_token_file);
+    if (!token) return std::nullopt;
+    return "Bearer " + *token;
+  }
+  if (auth.username.empty() && auth.password.empty() && auth.password_file.empty())
+    return std::string();
+  std::string password = auth.password;
+  if (!auth.password_file.empty()) {
+    auto read = hostfs::readSecretFile(auth.password_file);
+    if (!read) return std::nullopt;
+    password = std::move(*read);
+  }
+  return http1::basicAuthorization(auth.username, password);
 }
 
 double httpVersion(const std::string& version) {
@@ -68,6 +122,12 @@ bool probeHttp(const HttpModule& module, const std::string& target,
   request.url = *parsed;
   request.headers = module.headers;
   request.body = module.body;
+  const auto credentials = authorization(module.auth);
+  if (!credentials) {
+    runtime::addSample(regex_failed, 0);
+    return false;
+  }
+  if (!credentials->empty()) request.headers.emplace_back("Authorization", *credentials);
   http1::Options options;
   options.max_body_bytes = kMaxBodyBytes;
   options.user_agent = "Blackbox Exporter/tern-dnscheck";
@@ -143,6 +203,10 @@ bool probeHttp(const HttpModule& module, const std::string& target,
                         response->version) != module.valid_http_versions.end();
   }
   bool failed_regex = false;
+  if (success && !headersPass(module, *response)) {
+    success = false;
+    failed_regex = true;
+  }
   if (success) {
     for (const std::string& pattern : module.fail_if_body_matches_regexp) {
       if (RE2::PartialMatch(response->body, RE2(pattern))) failed_regex = true;

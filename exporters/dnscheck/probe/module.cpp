@@ -18,14 +18,9 @@ namespace {
 
 // Fields blackbox has that tern-dnscheck does not implement: refused with a
 // clear message rather than ignored.
-const char* const kUnsupported[] = {"basic_auth",
-                                    "bearer_token",
-                                    "bearer_token_file",
-                                    "proxy_url",
+const char* const kUnsupported[] = {"proxy_url",
                                     "oauth2",
                                     "authorization",
-                                    "fail_if_header_matches",
-                                    "fail_if_header_not_matches",
                                     "compression",
                                     "body_size_limit",
                                     "query_response",
@@ -88,6 +83,27 @@ class Reader {
     return out;
   }
 
+  std::vector<HeaderMatch> headerMatches(const YAML::Node& node) const {
+    if (!node.IsSequence()) fail(node, "a header match list must be a list");
+    std::vector<HeaderMatch> out;
+    for (const auto& item : node) {
+      fields(item, {"header", "regexp", "allow_missing"}, "config.HeaderMatch");
+      HeaderMatch match;
+      if (!item["header"] || text(item["header"], "header").empty())
+        fail(item, "header name must be set for HTTP header matchers");
+      match.header = text(item["header"], "header");
+      if (!item["regexp"] || text(item["regexp"], "regexp").empty())
+        fail(item, "regexp must be set for HTTP header matchers");
+      match.regexp = text(item["regexp"], "regexp");
+      RE2 regex(match.regexp, RE2::Quiet);
+      if (!regex.ok()) fail(item["regexp"], "regexp: " + regex.error());
+      if (item["allow_missing"])
+        match.allow_missing = boolean(item["allow_missing"], "allow_missing");
+      out.push_back(std::move(match));
+    }
+    return out;
+  }
+
   IpProtocol ipProtocol(const YAML::Node& node) const {
     const std::string value = text(node, "preferred_ip_protocol");
     if (value == "ip4" || value == "ipv4" || value == "tcp4" || value == "udp4")
@@ -114,10 +130,26 @@ class Reader {
 
   HttpModule http(const YAML::Node& node) const {
     fields(node,
-           {"valid_status_codes", "valid_http_versions", "method", "headers", "body",
-            "follow_redirects", "no_follow_redirects", "fail_if_ssl", "fail_if_not_ssl",
-            "fail_if_body_matches_regexp", "fail_if_body_not_matches_regexp", "tls_config",
-            "preferred_ip_protocol", "ip_protocol_fallback", "enable_http2"},
+           {"valid_status_codes",
+            "valid_http_versions",
+            "method",
+            "headers",
+            "body",
+            "follow_redirects",
+            "no_follow_redirects",
+            "fail_if_ssl",
+            "fail_if_not_ssl",
+            "fail_if_body_matches_regexp",
+            "fail_if_body_not_matches_regexp",
+            "tls_config",
+            "preferred_ip_protocol",
+            "ip_protocol_fallback",
+            "enable_http2",
+            "fail_if_header_matches",
+            "fail_if_header_not_matches",
+            "basic_auth",
+            "bearer_token",
+            "bearer_token_file"},
            "config.HTTPProbe");
     HttpModule http;
     if (const auto codes = node["valid_status_codes"]) {
@@ -154,6 +186,27 @@ class Reader {
     if (node["fail_if_body_not_matches_regexp"])
       http.fail_if_body_not_matches_regexp =
           regexes(node["fail_if_body_not_matches_regexp"], "fail_if_body_not_matches_regexp");
+    if (node["fail_if_header_matches"])
+      http.fail_if_header_matches = headerMatches(node["fail_if_header_matches"]);
+    if (node["fail_if_header_not_matches"])
+      http.fail_if_header_not_matches = headerMatches(node["fail_if_header_not_matches"]);
+    if (const auto basic = node["basic_auth"]) {
+      fields(basic, {"username", "password", "password_file"}, "config.BasicAuth");
+      if (basic["username"]) http.auth.username = text(basic["username"], "username");
+      if (basic["password"]) http.auth.password = text(basic["password"], "password");
+      if (basic["password_file"])
+        http.auth.password_file = text(basic["password_file"], "password_file");
+      if (basic["password"] && basic["password_file"])
+        fail(basic, "at most one of basic_auth password & password_file must be configured");
+    }
+    if (node["bearer_token"]) http.auth.bearer_token = text(node["bearer_token"], "bearer_token");
+    if (node["bearer_token_file"])
+      http.auth.bearer_token_file = text(node["bearer_token_file"], "bearer_token_file");
+    const bool bearer = node["bearer_token"] || node["bearer_token_file"];
+    if (node["bearer_token"] && node["bearer_token_file"])
+      fail(node, "at most one of bearer_token & bearer_token_file must be configured");
+    if (bearer && node["basic_auth"])
+      fail(node, "at most one of basic_auth, bearer_token & bearer_token_file must be configured");
     if (node["tls_config"]) http.tls = tls(node["tls_config"]);
     if (node["preferred_ip_protocol"])
       http.preferred_ip_protocol = ipProtocol(node["preferred_ip_protocol"]);

@@ -23,6 +23,24 @@ struct TlsConfig {
   std::string key_file;
 };
 
+// fail_if_header_matches / fail_if_header_not_matches: the header's values
+// (all of them, when repeated) against an unanchored regular expression.
+struct HeaderMatch {
+  std::string header;
+  std::string regexp;
+  bool allow_missing = false;  // a missing header passes instead of failing
+};
+
+// basic_auth and bearer tokens, as Prometheus' HTTP client config has them;
+// the _file forms are read at every probe, so rotated secrets are picked up.
+struct HttpAuth {
+  std::string username;
+  std::string password;
+  std::string password_file;
+  std::string bearer_token;
+  std::string bearer_token_file;
+};
+
 struct HttpModule {
   std::vector<int> valid_status_codes;  // empty: 2xx
   std::vector<std::string> valid_http_versions;
@@ -34,6 +52,9 @@ struct HttpModule {
   bool fail_if_not_ssl = false;
   std::vector<std::string> fail_if_body_matches_regexp;
   std::vector<std::string> fail_if_body_not_matches_regexp;
+  std::vector<HeaderMatch> fail_if_header_matches;
+  std::vector<HeaderMatch> fail_if_header_not_matches;
+  HttpAuth auth;
   TlsConfig tls;
   IpProtocol preferred_ip_protocol = IpProtocol::ip6;  // blackbox's default
   bool ip_protocol_fallback = true;
