@@ -10,12 +10,12 @@
 #   build     Debian bookworm, scripts/install-deps --build-only, a Release
 #             build of the binaries, installed stripped into /usr/local/bin.
 #   runtime   Debian bookworm-slim with only what the binaries load at run time:
-#             tern-node, tern-container and tern-haproxy are static;
-#             tern-shipper, tern-mail, tern-dnscheck and tern-alerts open
-#             libcurl when they first talk HTTP(S) (Loki, Mailcow's API, site
-#             probes, Twilio/ntfy/Appwrite), which brings its own libraries,
-#             and need the CA certificates; tern-alerts carries SQLite
-#             statically. /var/lib/tern-alerts (owned by tern) holds its database.
+#             tern-node, tern-container, tern-haproxy and tern-dnscheck are
+#             static (the last two speak HTTPS through libs/http1);
+#             tern-shipper, tern-mail and tern-alerts open libcurl when they
+#             first talk HTTP(S) (Loki, Mailcow's API, Twilio/ntfy/Appwrite),
+#             which brings its own libraries. All need the CA certificates;
+#             tern-alerts carries SQLite statically. /var/lib/tern-alerts (owned by tern) holds its database.
 #
 # Build arguments:
 #   BINARIES          where the binaries come from: the build stage (default), or

@@ -67,7 +67,7 @@ BINARIES = ("tern-node", "tern-container", "tern-shipper", "tern-mail", "tern-ha
             "tern-alerts")
 # The dynamically linked ones (glibc; libcurl opened with dlopen when an HTTP
 # feature is on): their libraries, and libcurl's, make the runtime base.
-DYNAMIC = ("tern-shipper", "tern-mail", "tern-dnscheck", "tern-alerts")
+DYNAMIC = ("tern-shipper", "tern-mail", "tern-alerts")
 # Not in ldd's output (dlopen), but in the image: RUNTIME_PACKAGES' libcurl4.
 LIBCURL = "/usr/lib/x86_64-linux-gnu/libcurl.so.4"
 
