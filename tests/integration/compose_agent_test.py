@@ -97,7 +97,11 @@ def body(test, args):
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SERVER_NAME": "mail-01", "SERVER_ROLE": "mail",
            "REMOTE_WRITE_URL": f"http://127.0.0.1:{central_port}/api/v1/write",
            "REMOTE_WRITE_USERNAME": user if auth else "", "REMOTE_WRITE_PASSWORD": password if auth else "",
-           "AGENT_CONFIG_DIR": run_dir, "AGENT_CONFIG_TEMPLATE": template_path, "PROMETHEUS": harness.PROMETHEUS}
+           "AGENT_CONFIG_DIR": run_dir, "AGENT_CONFIG_TEMPLATE": template_path, "PROMETHEUS": harness.PROMETHEUS,
+           # This host "runs" tern-mail (its job is scraped, whether or not
+           # anything listens on :9154 here), not tern-haproxy nor tern-dnscheck
+           # (no series at all).
+           "AGENT_EXTRA_JOBS": "mail"}
     # The container's command (edge-agent.yml) with a temporary WAL and port.
     agent = harness.Process(["/bin/sh", os.path.join(compose_dir, "scripts", "agent-entrypoint.sh"),
                              "--enable-feature=agent", f"--storage.agent.path={tmp.path}/wal",
@@ -117,13 +121,13 @@ def body(test, args):
     ups = []
     while time.monotonic() < deadline:
         ups = query(central_port, "up", auth)
-        if {s["metric"].get("job") for s in ups} >= {"node", "container", "shipper"}:
+        if {s["metric"].get("job") for s in ups} >= {"node", "container", "shipper", "mail"}:
             break
         time.sleep(1)
     jobs = {s["metric"].get("job"): s for s in ups}
-    if not test.check(set(jobs) == {"node", "container", "shipper"},
-                      f"up series of jobs {sorted(jobs)} arrived, not node, container and shipper; agent log:\n"
-                      + agent.stderr_text()[-2000:]):
+    if not test.check(set(jobs) == {"node", "container", "shipper", "mail"},
+                      f"up series of jobs {sorted(jobs)} arrived, not node, container, shipper and mail; "
+                      "agent log:\n" + agent.stderr_text()[-2000:]):
         return
     for job, series in jobs.items():
         labels = series["metric"]
@@ -131,6 +135,8 @@ def body(test, args):
                    f"up{{job={job!r}}} arrived with labels {labels}")
     test.check(jobs["node"]["value"][1] == "1", f"up{{job='node'}} is {jobs['node']['value'][1]}")
     test.check(jobs["container"]["value"][1] == "0", "up{job='container'} should be 0: nothing listens there")
+    with open(os.path.join(run_dir, "targets", "haproxy.json")) as f:
+        test.check(json.load(f) == [], "haproxy.json should be empty: AGENT_EXTRA_JOBS does not name it")
 
     load = query(central_port, 'node_load1{job="node"}', auth)
     test.check(len(load) == 1 and load[0]["metric"].get("instance") == "mail-01"

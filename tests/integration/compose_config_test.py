@@ -40,6 +40,7 @@ is started in Docker.
 """
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -606,7 +607,7 @@ def check_agent_entrypoint(test, scripts, compose_dir, tmp):
     env = {"SERVER_NAME": "mail-01", "SERVER_ROLE": "mail", "REMOTE_WRITE_URL": "https://monitor-01.example.com/api/v1/write",
            "REMOTE_WRITE_USERNAME": "edge", "REMOTE_WRITE_PASSWORD": password, "AGENT_CONFIG_DIR": out,
            "AGENT_CONFIG_TEMPLATE": os.path.join(compose_dir, "edge-agent", "agent.yml"),
-           "PROMETHEUS": fake_program(tmp, "prometheus", record)}
+           "PROMETHEUS": fake_program(tmp, "prometheus", record), "AGENT_EXTRA_JOBS": "haproxy,dnscheck"}
     script = os.path.join(scripts, "agent-entrypoint.sh")
     code, stdout, err = run_script(script, env, ["--enable-feature=agent"])
     if not test.check(code == 0, f"agent-entrypoint.sh exited {code}: {err}"):
@@ -622,7 +623,18 @@ def check_agent_entrypoint(test, scripts, compose_dir, tmp):
                "agent-entrypoint.sh: remote_write_password wrong or readable by others")
     config = yaml.safe_load(read(rendered))
     jobs = {s["job_name"]: s for s in config.get("scrape_configs", [])}
-    test.check(set(jobs) == {"node", "container", "shipper"}, f"agent.yml: jobs {sorted(jobs)}")
+    test.check(set(jobs) == {"node", "container", "shipper", "mail", "haproxy", "dnscheck"},
+               f"agent.yml: jobs {sorted(jobs)}")
+    # The optional jobs' target files: the ones AGENT_EXTRA_JOBS names, with
+    # the server's labels; an empty list for the others.
+    for job, port in (("mail", None), ("haproxy", 9101), ("dnscheck", 9115)):
+        files = [f for sd in jobs.get(job, {}).get("file_sd_configs", []) for f in sd.get("files", [])]
+        test.check(files == [os.path.join(out, "targets", f"{job}.json")],
+                   f"agent.yml: job {job} reads {files}")
+        written = json.loads(read(os.path.join(out, "targets", f"{job}.json")))
+        want = [] if port is None else [{"targets": [f"127.0.0.1:{port}"],
+                                         "labels": {"instance": "mail-01", "server_role": "mail"}}]
+        test.check(written == want, f"targets/{job}.json is {written}, want {want}")
     for job, scrape in jobs.items():
         for static in scrape.get("static_configs", []):
             test.check(static.get("labels") == {"instance": "mail-01", "server_role": "mail"},
@@ -638,7 +650,8 @@ def check_agent_entrypoint(test, scripts, compose_dir, tmp):
     else:
         test.skip(f"{PROMTOOL} not installed: rendered agent.yml not checked by promtool")
     for key, bad in (("SERVER_NAME", 'mail"01'), ("SERVER_NAME", ""), ("SERVER_ROLE", "a b"),
-                     ("REMOTE_WRITE_URL", "ftp://x"), ("REMOTE_WRITE_URL", 'https://x/"y')):
+                     ("REMOTE_WRITE_URL", "ftp://x"), ("REMOTE_WRITE_URL", 'https://x/"y'),
+                     ("AGENT_EXTRA_JOBS", "mail smtp")):
         code, _, err = run_script(script, {**env, key: bad})
         test.check(code != 0 and key in err, f"agent-entrypoint.sh accepted {key}={bad!r} (exit {code})")
 
