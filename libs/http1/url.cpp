@@ -2,36 +2,16 @@
 
 #include <charconv>
 
+#include "base/percent_decode.h"
+
 namespace http1 {
 namespace {
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string bracketed(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 }  // namespace
-
-std::string percentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hexDigit(text[i + 1]) >= 0 &&
-        hexDigit(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexDigit(text[i + 1]) * 16 + hexDigit(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 std::string redactPassword(std::string_view url) {
   const auto scheme_end = url.find("://");
@@ -75,8 +55,9 @@ base::Expected<Url, std::string> parseUrl(std::string_view rest) {
     std::string_view userinfo = authority.substr(0, at);
     authority.remove_prefix(at + 1);
     const auto colon = userinfo.find(':');
-    url.username = percentDecode(userinfo.substr(0, colon));
-    if (colon != std::string_view::npos) url.password = percentDecode(userinfo.substr(colon + 1));
+    url.username = base::percentDecode(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos)
+      url.password = base::percentDecode(userinfo.substr(colon + 1));
   }
   std::string_view port_text;
   if (authority.starts_with("[")) {

@@ -34,8 +34,6 @@ base::Expected<Url, std::string> parseUrl(std::string_view text);
 // to another host.
 base::Expected<Url, std::string> resolveLocation(const Url& base, std::string_view location);
 
-std::string percentDecode(std::string_view text);
-
 // The URL text as given, with the password of user:password@ replaced by
 // "xxxxx": for messages about a URL that may not parse.
 std::string redactPassword(std::string_view url);

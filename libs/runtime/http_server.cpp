@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/percent_decode.h"
 #include "log/log.h"
 #include "runtime/gzip.h"
 
@@ -108,34 +109,6 @@ std::string HttpRequest::header(std::string_view name) const {
   return {};
 }
 
-namespace {
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding; a malformed escape stays as is.
-std::string formDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hexDigit(text[i + 1]) >= 0 &&
-               hexDigit(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexDigit(text[i + 1]) * 16 + hexDigit(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::optional<std::string> HttpRequest::queryParam(std::string_view name) const {
   std::string_view rest = query;
   while (!rest.empty()) {
@@ -143,8 +116,9 @@ std::optional<std::string> HttpRequest::queryParam(std::string_view name) const 
     std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     auto eq = pair.find('=');
-    if (formDecode(pair.substr(0, eq)) != name) continue;
-    return eq == std::string_view::npos ? std::string() : formDecode(pair.substr(eq + 1));
+    if (base::percentDecode(pair.substr(0, eq), true) != name) continue;
+    return eq == std::string_view::npos ? std::string()
+                                        : base::percentDecode(pair.substr(eq + 1), true);
   }
   return std::nullopt;
 }
@@ -189,9 +163,10 @@ std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view que
     if (part.empty()) continue;
     auto eq = part.find('=');
     if (eq == std::string_view::npos) {
-      out.emplace_back(formDecode(part), "");
+      out.emplace_back(base::percentDecode(part, true), "");
     } else {
-      out.emplace_back(formDecode(part.substr(0, eq)), formDecode(part.substr(eq + 1)));
+      out.emplace_back(base::percentDecode(part.substr(0, eq), true),
+                       base::percentDecode(part.substr(eq + 1), true));
     }
   }
   return out;

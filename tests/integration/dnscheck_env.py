@@ -249,11 +249,29 @@ def start_s_server(cert, key):
     raise RuntimeError(f"s_server did not start: {last}")
 
 
-class Status500Server:
+class LocalHttpServer:
+    """A threaded http.server on 127.0.0.1:<free port> with `handler`."""
+
+    def __init__(self, handler):
+        self.server = http.server.ThreadingHTTPServer((harness.LOOPBACK, 0), handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class Status500Server(LocalHttpServer):
     """Plain HTTP on 127.0.0.1 answering every GET with 500."""
 
     def __init__(self):
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 body = b"internal error\n"
                 self.send_response(500)
@@ -261,51 +279,27 @@ class Status500Server:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer((harness.LOOPBACK, 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
-class RedirectServer:
+class RedirectServer(LocalHttpServer):
     """Plain HTTP on 127.0.0.1: GET /hop redirects (302) to /last, which
     redirects (301) to `final_url`. Records each request as (method, path)."""
 
     def __init__(self, final_url):
         seen = self.requests = []
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def answer(self):
+        class Handler(QuietHandler):
+            def do_GET(self):
                 seen.append((self.command, self.path))
                 location = {"/hop": "/last", "/last": final_url}.get(self.path)
-                status = {"/hop": 302, "/last": 301}.get(self.path, 404)
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                self.send_response(status)
+                self.send_response({"/hop": 302, "/last": 301}.get(self.path, 404))
                 if location:
                     self.send_header("Location", location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            do_GET = do_POST = answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer((harness.LOOPBACK, 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def hashed_ca_dir(tmp, ca_cert):
