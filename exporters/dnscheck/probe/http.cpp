@@ -8,12 +8,15 @@
 
 #include <algorithm>
 #include <ctime>
+#include <mutex>
 #include <optional>
+#include <set>
 
 #include "dnscheck/probe/common.h"
 #include "dnscheck/probe/probe.h"
 #include "hostfs/read.h"
 #include "http1/client.h"
+#include "log/log.h"
 
 namespace dnscheck::probe {
 
@@ -69,12 +72,28 @@ bool headersPass(const HttpModule& module, const http1::Response& response) {
   return true;
 }
 
+// A secret file that cannot be read fails every probe using it: said once
+// per file, not at every probe.
+std::optional<std::string> readSecret(const std::string& path) {
+  static std::mutex mutex;
+  static std::set<std::string> reported;
+  auto secret = hostfs::readSecretFile(path);
+  std::lock_guard lock(mutex);
+  if (secret) {
+    reported.erase(path);
+    return std::move(*secret);
+  }
+  if (reported.insert(path).second)
+    LOG_WARN("probe credentials unreadable; its probes fail", {"err", secret.error()});
+  return std::nullopt;
+}
+
 // The Authorization header of basic_auth or a bearer token; the files are
 // read at each probe. nullopt when a file cannot be read (the probe fails).
 std::optional<std::string> authorization(const HttpAuth& auth) {
   if (!auth.bearer_token.empty()) return "Bearer " + auth.bearer_token;
   if (!auth.bearer_token_file.empty()) {
-    auto token = hostfs::readSecretFile(auth.bearer_token_file);
+    auto token = readSecret(auth.bearer_token_file);
     if (!token) return std::nullopt;
     return "Bearer " + *token;
   }
@@ -82,7 +101,7 @@ std::optional<std::string> authorization(const HttpAuth& auth) {
     return std::string();
   std::string password = auth.password;
   if (!auth.password_file.empty()) {
-    auto read = hostfs::readSecretFile(auth.password_file);
+    auto read = readSecret(auth.password_file);
     if (!read) return std::nullopt;
     password = std::move(*read);
   }
