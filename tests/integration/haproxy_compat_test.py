@@ -234,7 +234,9 @@ def body(args, test):
             verified = harness.parse_exposition(harness.scrape(verify_port))
             test.check(value(verified, "haproxy_up") == 0,
                        "a self-signed certificate was accepted with --haproxy.ssl-verify")
-            test.check(any("certificate" in line for line in verifying.lines),
+            # The log line is read from the process's stderr by a thread: wait
+            # for it rather than look once (looking once failed now and then).
+            test.check(verifying.wait_for_line(lambda line: "certificate" in line, 5),
                        "the certificate failure is not logged")
         else:
             test.skip("no openssl: the https:// stats page is not tested")
