@@ -32,29 +32,65 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 25) {
-    case 0: (void)procfs::parseLoadavg(text); break;
-    case 1: (void)procfs::parseStat(text); break;
-    case 2: (void)procfs::parseCpuInfo(text); break;
-    case 3: (void)procfs::parseCpuList(text); break;
-    case 4: (void)procfs::parseMeminfo(text); break;
-    case 5: (void)procfs::parseVmstat(text); break;
-    case 6: (void)procfs::parsePressure(text); break;
-    case 7: (void)procfs::parseFileNr(text); break;
-    case 8: (void)procfs::parseOsRelease(text); break;
-    case 9: (void)procfs::osVersionNumber(text); break;
-    case 10: (void)procfs::parseNetDev(text); break;
+    case 0:
+      (void)procfs::parseLoadavg(text);
+      break;
+    case 1:
+      (void)procfs::parseStat(text);
+      break;
+    case 2:
+      (void)procfs::parseCpuInfo(text);
+      break;
+    case 3:
+      (void)procfs::parseCpuList(text);
+      break;
+    case 4:
+      (void)procfs::parseMeminfo(text);
+      break;
+    case 5:
+      (void)procfs::parseVmstat(text);
+      break;
+    case 6:
+      (void)procfs::parsePressure(text);
+      break;
+    case 7:
+      (void)procfs::parseFileNr(text);
+      break;
+    case 8:
+      (void)procfs::parseOsRelease(text);
+      break;
+    case 9:
+      (void)procfs::osVersionNumber(text);
+      break;
+    case 10:
+      (void)procfs::parseNetDev(text);
+      break;
     case 11: {
       std::vector<procfs::LinkStats> links;
       (void)procfs::decodeLinkDump(text, links);
       break;
     }
-    case 12: (void)procfs::parseNetStat(text); break;
-    case 13: (void)procfs::parseSnmp6(text); break;
-    case 14: (void)procfs::parseSockstat(text); break;
-    case 15: (void)procfs::parseSoftnet(text); break;
-    case 16: (void)procfs::parseArp(text); break;
-    case 17: (void)procfs::parseConntrackStat(text); break;
-    case 18: (void)procfs::parseConntrackValue(text); break;
+    case 12:
+      (void)procfs::parseNetStat(text);
+      break;
+    case 13:
+      (void)procfs::parseSnmp6(text);
+      break;
+    case 14:
+      (void)procfs::parseSockstat(text);
+      break;
+    case 15:
+      (void)procfs::parseSoftnet(text);
+      break;
+    case 16:
+      (void)procfs::parseArp(text);
+      break;
+    case 17:
+      (void)procfs::parseConntrackStat(text);
+      break;
+    case 18:
+      (void)procfs::parseConntrackValue(text);
+      break;
     case 19: {
       procfs::NetClassIface iface;
       for (auto attribute : procfs::netClassAttributes()) {
@@ -62,11 +98,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       break;
     }
-    case 20: (void)procfs::parseDiskstats(text); break;
-    case 21: (void)procfs::parseUdevProperties(text); break;
-    case 22: (void)procfs::parseSensorFileName(text); break;
-    case 23: (void)procfs::parseMountInfo(text); break;
-    case 24: (void)procfs::parseMounts(text); break;
+    case 20:
+      (void)procfs::parseDiskstats(text);
+      break;
+    case 21:
+      (void)procfs::parseUdevProperties(text);
+      break;
+    case 22:
+      (void)procfs::parseSensorFileName(text);
+      break;
+    case 23:
+      (void)procfs::parseMountInfo(text);
+      break;
+    case 24:
+      (void)procfs::parseMounts(text);
+      break;
   }
   return 0;
 }
