@@ -85,7 +85,11 @@ base::Expected<bool, std::string> ResponseParser::parseHead(std::string_view hea
   }
   // RFC 9112 section 6.3: no body for HEAD, 1xx, 204 and 304.
   const int status = response_.status;
-  if (head_request_ || status < 200 || status == 204 || status == 304) {
+  if (status < 200 && status != 101) {
+    // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+    response_ = Response();
+    state_ = State::head;
+  } else if (head_request_ || status < 200 || status == 204 || status == 304) {
     state_ = State::done;
   } else if (chunked) {
     state_ = State::chunk_size;
@@ -117,7 +121,7 @@ base::Expected<bool, std::string> ResponseParser::feed(std::string_view data) {
         auto parsed = parseHead(std::string_view(pending_).substr(0, end));
         if (!parsed) return base::unexpected(parsed.error());
         pending_.clear();
-        if (state_ == State::done) break;
+        if (state_ == State::done || rest.empty()) break;
         auto fed = feed(rest);
         if (!fed) return fed;
         break;

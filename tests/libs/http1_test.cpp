@@ -79,6 +79,13 @@ TEST_CASE("http1 responses: lengths, chunks, close-delimited, errors") {
   CHECK_FALSE(http1::parseResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"));
   CHECK_FALSE(http1::parseResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"));
   CHECK_FALSE(http1::parseResponse("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"));
+  auto after_hints = http1::parseResponse(
+      "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  REQUIRE(after_hints);
+  CHECK(after_hints->status == 200);
+  CHECK(after_hints->body == "ok");
+  CHECK_FALSE(after_hints->header("Link"));
   CHECK_FALSE(http1::parseResponse("garbage"));
   CHECK_FALSE(http1::parseResponse(""));
   CHECK_FALSE(http1::parseResponse("SSH-2.0-OpenSSH\r\n\r\n"));
