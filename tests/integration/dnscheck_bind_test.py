@@ -370,12 +370,7 @@ def check_blackbox(test, args, tmp, port):
       query_type: A
       valid_rcodes: [NOERROR]
 """)
-    blackbox, blackbox_port = harness.start_on_free_port(
-        lambda p: [env.BLACKBOX, f"--config.file={modules}",
-                   f"--web.listen-address={harness.LOOPBACK}:{p}"],
-        "blackbox_exporter", ready_path="/-/ready")
-    tern, tern_port = harness.start_tern(args.binary, [f"--config.file={modules}"],
-                                         name="tern-dnscheck-probe")
+    blackbox, blackbox_port, tern, tern_port = env.start_blackbox_and_tern(args.binary, modules)
     target = f"127.0.0.1:{port}"
     expected_success = {"dns_www": 1, "dns_mx": 1, "dns_nx": 0, "dns_soa": 1, "dns_big": 1,
                         "dns_big_tcp": 1, "dns_servfail": 0}

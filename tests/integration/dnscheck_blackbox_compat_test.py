@@ -94,12 +94,7 @@ def body(test):
       query_type: A
       valid_rcodes: [NOERROR]
 """)
-    blackbox, blackbox_port = harness.start_on_free_port(
-        lambda port: [env.BLACKBOX, f"--config.file={modules}",
-                      f"--web.listen-address={harness.LOOPBACK}:{port}"],
-        "blackbox_exporter", ready_path="/-/ready")
-    tern, tern_port = harness.start_tern(args.binary, [f"--config.file={modules}"],
-                                         name="tern-dnscheck")
+    blackbox, blackbox_port, tern, tern_port = env.start_blackbox_and_tern(args.binary, modules)
     probes = [
         ("http_2xx", f"https://localhost:{https_port}/"),
         ("http_ca", f"https://localhost:{https_port}/"),

@@ -302,6 +302,17 @@ class RedirectServer(LocalHttpServer):
         super().__init__(Handler)
 
 
+def start_blackbox_and_tern(binary, modules):
+    """blackbox_exporter and tern-dnscheck serving /probe from the same module
+    file. Returns (blackbox, blackbox_port, tern, tern_port)."""
+    blackbox, blackbox_port = harness.start_on_free_port(
+        lambda port: [BLACKBOX, f"--config.file={modules}",
+                      f"--web.listen-address={harness.LOOPBACK}:{port}"],
+        "blackbox_exporter", ready_path="/-/ready")
+    tern, tern_port = harness.start_tern(binary, [f"--config.file={modules}"], name="tern-dnscheck")
+    return blackbox, blackbox_port, tern, tern_port
+
+
 def hashed_ca_dir(tmp, ca_cert):
     """A directory holding `ca_cert` under its subject-hash name (as
     ca-certificates lays out /etc/ssl/certs), for SSL_CERT_DIR."""
